@@ -1,0 +1,407 @@
+import type { Bar } from '../domain/bar';
+import type { TradingSession } from '../domain/calendar';
+import type { DenialReason, JournalEvent, TradeRecord } from '../domain/events';
+import type { Instrument } from '../domain/instrument';
+import type { Bias, Direction, ExitReason, Intent } from '../domain/intent';
+import { toPaise } from '../domain/money';
+import type { Fill } from '../domain/order';
+import { MINUTE_MS, istMidnightMs } from '../domain/time';
+import type { Logger } from '../observability/log';
+import type { Journal } from '../persistence/journal';
+import type { Portfolio } from '../portfolio/portfolio';
+import type { Strategy, StrategyOutput } from '../strategies/port';
+
+type EnterIntent = Extract<Intent, { kind: 'ENTER' }>;
+
+/** Bars of one timeframe for every symbol; closes buckets for all symbols at once. */
+export interface BarFeed {
+  onTick(symbol: number, timeMs: number, price: number, volume: number): void;
+  onClock(nowMs: number): void;
+  flush(): void;
+}
+export type BarFeedFactory = (
+  timeframeMinutes: number,
+  onClose: (symbol: number, bar: Bar) => void,
+  onBucketClosed: (bucketStartMs: number) => void,
+) => BarFeed;
+
+/** A broker that needs to see the market to fill (the paper broker). Live adapters don't. */
+export interface MarketMatcher {
+  onTick(symbol: number, timeMs: number, pricePaise: number, bidPaise: number, askPaise: number): void;
+}
+
+/** The risk gate as the engine sees it. */
+export interface RiskPort {
+  /** Rank, size and admit simultaneous entries; one decision per candidate, in ranked order. */
+  admit(candidates: readonly EntryCandidate[], nowMs: number): readonly AdmitDecision[];
+  /** Mark to market: true when the daily loss limit is hit (flatten and halt). */
+  breached(realisedNetPaise: number, unrealisedPaise: number): boolean;
+  /** Entries allowed at all right now (not halted, no kill switch)? */
+  readonly state: 'ACTIVE' | 'REDUCING' | 'HALTED';
+  halt(reason: string): void;
+  setBias(bias: Bias | null): void;
+  onSessionStart(dateKey: string): void;
+  onEntryFilled(symbol: number, strategy: string, riskPaise: number): void;
+  onPositionRiskChanged(symbol: number, riskPaise: number): void;
+  onPositionClosed(symbol: number): void;
+}
+
+export interface EntryCandidate {
+  readonly symbol: number;
+  readonly intent: EnterIntent;
+  readonly lotSize: number;
+}
+
+export type AdmitDecision =
+  | { readonly symbol: number; readonly approved: true; readonly qty: number; readonly riskPaise: number; readonly resized: boolean }
+  | { readonly symbol: number; readonly approved: false; readonly reason: DenialReason; readonly detail: string };
+
+/** The order manager as the engine sees it: it owns orders and protective stops per symbol. */
+export interface OrderPort {
+  enter(symbol: number, direction: Direction, qty: number, stopPaise: number, signalBarMs: number): void;
+  moveStop(symbol: number, stopPaise: number, reason: string): void;
+  exit(symbol: number, fraction: number, reason: ExitReason): void;
+  /** Cancel every working order that is not protecting a position (entries). */
+  cancelEntries(): void;
+  /** Working operations with the broker or the store that have not settled yet. */
+  readonly inFlight: number;
+  idle(): Promise<void>;
+}
+
+export interface EngineProfile {
+  readonly name: string;
+  readonly strategyId: string;
+  /** Minutes after IST midnight when every position is squared off (15:15 → 915). */
+  readonly squareOffMinute: number;
+  readonly mode: 'paper' | 'backtest' | 'live';
+}
+
+export interface EngineDeps {
+  readonly profile: EngineProfile;
+  readonly instruments: readonly Instrument[];
+  readonly strategy: Strategy;
+  readonly risk: RiskPort;
+  readonly portfolio: Portfolio;
+  readonly journal: Journal;
+  readonly bars: BarFeedFactory;
+  readonly log: Logger;
+  /** Set after construction (the order manager needs the engine's fill callbacks). */
+  orders?: OrderPort;
+  matcher?: MarketMatcher;
+}
+
+export interface DaySummary {
+  readonly date: string;
+  readonly trades: readonly TradeRecord[];
+  readonly denials: Readonly<Partial<Record<DenialReason, number>>>;
+  readonly signals: number;
+  readonly realisedNetPaise: number;
+  readonly costsPaise: number;
+  readonly flat: boolean;
+  readonly halted: string | null;
+}
+
+/**
+ * The kernel: one event flow for backtest, paper and live; only the clock, the feed and the
+ * broker adapter change. Per tick, in this order: the paper matcher fills resting orders
+ * against the tick (so a stop hit on this tick is known before anything decides), positions are
+ * marked, bars advance (closing a bucket for all symbols runs the strategy on every closed bar,
+ * then ranks and gates the bucket's entries together), the strategy sees the tick, and the daily
+ * loss limit is checked. Entries decided on a tick fill on a later tick.
+ */
+export class Engine {
+  private readonly feeds: BarFeed[] = [];
+  private readonly pendingEntries: EnterIntent[] = [];
+  private readonly stopPaise: number[];
+  private readonly out: StrategyOutput;
+  private readonly trades: TradeRecord[] = [];
+  private denials: Partial<Record<DenialReason, number>> = {};
+  private signals = 0;
+  private session: TradingSession | null = null;
+  private squareOffMs = Number.POSITIVE_INFINITY;
+  private squaredOff = false;
+  private haltReason: string | null = null;
+  private nowMs = 0;
+  private lastPricePaise: number[];
+  private readonly symbolIndex = new Map<string, number>();
+  /** Target R per symbol for the entry in flight (set at admission, read when the entry completes). */
+  private readonly pendingTargetR: number[] = [];
+
+  constructor(private readonly deps: EngineDeps) {
+    const n = deps.instruments.length;
+    this.stopPaise = new Array<number>(n).fill(0);
+    this.lastPricePaise = new Array<number>(n).fill(0);
+    this.out = { emit: (intent) => this.onIntent(intent) };
+    deps.instruments.forEach((inst, i) => {
+      this.symbolIndex.set(inst.symbol, i);
+      deps.strategy.addSymbol(i, inst.symbol, inst.tickPaise);
+      deps.portfolio.addSymbol(i, inst.symbol);
+    });
+    for (const tf of deps.strategy.timeframes) {
+      this.feeds.push(
+        deps.bars(
+          tf,
+          (sym, bar) => this.onBarClosed(sym, tf, bar),
+          () => this.onBucketClosed(),
+        ),
+      );
+    }
+  }
+
+  get now(): number {
+    return this.nowMs;
+  }
+  get halted(): string | null {
+    return this.haltReason;
+  }
+
+  private get orders(): OrderPort {
+    const o = this.deps.orders;
+    if (o === undefined) throw new Error('engine has no order manager attached');
+    return o;
+  }
+
+  /** Begin a trading session: daily state resets, the bias is applied, the journal opens the day. */
+  startSession(session: TradingSession, bias: Bias | null): void {
+    this.session = session;
+    const midnight = istMidnightMs(session.openMs);
+    this.squareOffMs = Math.min(midnight + this.deps.profile.squareOffMinute * MINUTE_MS, session.closeMs);
+    this.squaredOff = false;
+    this.haltReason = null;
+    this.trades.length = 0;
+    this.denials = {};
+    this.signals = 0;
+    this.deps.portfolio.resetDay();
+    this.deps.risk.onSessionStart(session.date);
+    this.deps.risk.setBias(bias);
+    this.deps.strategy.setBias(bias);
+    this.deps.strategy.onSessionStart(session.date, session.openMs);
+    this.record({
+      type: 'SESSION_STARTED',
+      timeMs: session.openMs,
+      mode: this.deps.profile.mode,
+      date: session.date,
+      profile: this.deps.profile.name,
+      symbols: this.deps.instruments.map((i) => i.symbol),
+    });
+  }
+
+  /** The bias changed during the day (e.g. published late). */
+  setBias(bias: Bias | null): void {
+    this.deps.risk.setBias(bias);
+    this.deps.strategy.setBias(bias);
+  }
+
+  /**
+   * Hot path: one accepted tick (already validated by the tick gate). No allocation unless
+   * something is decided.
+   */
+  onTick(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): void {
+    if (timeMs > this.nowMs) this.nowMs = timeMs;
+    if (timeMs >= this.squareOffMs && !this.squaredOff) this.squareOff(timeMs);
+    const px = toPaise(price);
+    this.lastPricePaise[symbol] = px;
+    const matcher = this.deps.matcher;
+    if (matcher !== undefined) matcher.onTick(symbol, timeMs, px, bid > 0 ? toPaise(bid) : 0, ask > 0 ? toPaise(ask) : 0);
+    this.deps.portfolio.mark(symbol, px);
+    for (let i = 0; i < this.feeds.length; i++) this.feeds[i]?.onTick(symbol, timeMs, price, volume);
+    this.deps.strategy.onTick(symbol, timeMs, px, this.out);
+    if (this.deps.portfolio.openPositions > 0 && this.haltReason === null) {
+      if (this.deps.risk.breached(this.deps.portfolio.realisedNetPaise, this.deps.portfolio.unrealisedPaise)) {
+        this.flattenAndHalt('DAILY_LOSS_LIMIT', 'daily loss limit reached', timeMs);
+      }
+    }
+  }
+
+  /** Time passes without ticks (live timer or the simulator's clock): close bars, square off. */
+  onClock(nowMs: number): void {
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
+    if (nowMs >= this.squareOffMs && !this.squaredOff) this.squareOff(nowMs);
+    for (const f of this.feeds) f.onClock(nowMs);
+  }
+
+  /** The operator's kill switch (read outside the engine). */
+  killSwitch(state: 'off' | 'stop' | 'flatten'): void {
+    if (state === 'flatten' && this.haltReason === null) this.flattenAndHalt('KILL_SWITCH', 'kill switch: flatten', this.nowMs);
+    else if (state === 'stop' && this.deps.risk.state === 'ACTIVE') this.deps.risk.halt('kill switch: stop');
+  }
+
+  /** End of the session's data: close the last bars, square off anything left, summarise. */
+  async endSession(): Promise<DaySummary> {
+    for (const f of this.feeds) f.flush();
+    if (!this.squaredOff) this.squareOff(this.nowMs);
+    await this.orders.idle();
+    const flat = this.deps.portfolio.openPositions === 0;
+    this.record({ type: 'SESSION_ENDED', timeMs: this.nowMs, flat });
+    await this.deps.journal.flush();
+    const date = this.session?.date ?? '';
+    this.session = null;
+    return {
+      date,
+      trades: [...this.trades],
+      denials: { ...this.denials },
+      signals: this.signals,
+      realisedNetPaise: this.deps.portfolio.realisedNetPaise,
+      costsPaise: this.deps.portfolio.costsPaise,
+      flat,
+      halted: this.haltReason,
+    };
+  }
+
+  // ---- callbacks from the order manager -------------------------------------------------
+
+  /** A fill was applied to an order; the engine books it and tells the strategy. */
+  onFill(symbol: number, fill: Fill, costsPaise: number, isEntry: boolean, exitReason: ExitReason | null, stopPaise: number): void {
+    const pf = this.deps.portfolio;
+    if (isEntry && pf.netQty(symbol) === 0) pf.setInitialStop(symbol, stopPaise);
+    const res = pf.applyFill(symbol, fill.side, fill.qty, fill.pricePaise, costsPaise, fill.timeMs, isEntry ? null : exitReason);
+    this.record({ type: 'FILL', timeMs: fill.timeMs, fill, costsPaise });
+    this.record({
+      type: 'POSITION',
+      timeMs: fill.timeMs,
+      strategy: this.deps.profile.strategyId,
+      symbol: fill.symbol,
+      netQty: res.netQty,
+      avgPricePaise: pf.entryPricePaise(symbol),
+      realisedPaise: pf.realisedNetPaise,
+    });
+    if (res.closed !== null) {
+      this.trades.push(res.closed);
+      this.record({ type: 'TRADE', timeMs: fill.timeMs, trade: res.closed });
+      this.deps.risk.onPositionClosed(symbol);
+      this.deps.strategy.onPositionClosed(symbol, fill.timeMs);
+    }
+  }
+
+  /** The entry is complete (fully filled): the position is live and its stop is being placed. */
+  onEntryComplete(symbol: number, direction: Direction, qty: number, entryTimeMs: number, stopPaise: number): void {
+    const targetR = this.pendingTargetR[symbol] ?? 0;
+    const entry = this.deps.portfolio.entryPricePaise(symbol);
+    const riskPerUnit = Math.abs(entry - stopPaise);
+    this.stopPaise[symbol] = stopPaise;
+    const targetPaise = direction === 'LONG' ? entry + targetR * riskPerUnit : entry - targetR * riskPerUnit;
+    this.deps.risk.onEntryFilled(symbol, this.deps.profile.strategyId, riskPerUnit * qty);
+    this.deps.strategy.onPositionOpened(
+      symbol,
+      { direction, qty, entryTimeMs, entryPricePaise: entry, stopPaise, riskPerUnitPaise: riskPerUnit, targetPaise },
+      this.out,
+    );
+  }
+
+  /** The entry will not happen (rejected by the broker, cancelled unfilled). */
+  onEntryAbandoned(symbol: number, reason: string): void {
+    this.deps.strategy.onEntryAbandoned(symbol, this.nowMs, reason);
+  }
+
+  /** The protective stop moved at the broker (trailing): open risk shrinks. */
+  onStopMoved(symbol: number, stopPaise: number): void {
+    this.stopPaise[symbol] = stopPaise;
+    this.deps.risk.onPositionRiskChanged(symbol, this.deps.portfolio.openRiskPaise(symbol, stopPaise));
+  }
+
+  record(event: JournalEvent): void {
+    this.deps.journal.record(event);
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private onBarClosed(symbol: number, timeframe: number, bar: Bar): void {
+    this.deps.strategy.onBar(symbol, timeframe, bar, this.out);
+  }
+
+  private onBucketClosed(): void {
+    if (this.pendingEntries.length === 0) return;
+    const intents = this.pendingEntries.splice(0);
+    this.admit(intents);
+  }
+
+  private onIntent(intent: Intent): void {
+    this.signals += intent.kind === 'ENTER' ? 1 : 0;
+    this.record({ type: 'SIGNAL', timeMs: intent.decidedAtMs, intent });
+    const symbol = this.symbolIndex.get(intent.symbol);
+    if (symbol === undefined) throw new Error(`strategy ${intent.strategy} emitted an intent for unknown symbol ${intent.symbol}`);
+    switch (intent.kind) {
+      case 'ENTER':
+        // Entries wait for the end of the bucket so simultaneous triggers are ranked together.
+        this.pendingEntries.push(intent);
+        return;
+      case 'MOVE_STOP':
+        if (this.deps.portfolio.netQty(symbol) === 0) return;
+        this.orders.moveStop(symbol, intent.stopPaise, intent.reason);
+        return;
+      case 'EXIT':
+        if (this.deps.portfolio.netQty(symbol) === 0) return;
+        this.orders.exit(symbol, intent.fraction, intent.reason);
+        return;
+    }
+  }
+
+  private admit(intents: EnterIntent[]): void {
+    const now = this.nowMs;
+    const candidates: EntryCandidate[] = [];
+    for (const intent of intents) {
+      const symbol = this.symbolIndex.get(intent.symbol);
+      const inst = symbol === undefined ? undefined : this.deps.instruments[symbol];
+      if (symbol === undefined || inst === undefined) continue;
+      candidates.push({ symbol, intent, lotSize: inst.lotSize });
+    }
+    const decisions = this.squaredOff
+      ? candidates.map((c): AdmitDecision => ({ symbol: c.symbol, approved: false, reason: 'OUTSIDE_WINDOW', detail: 'after square-off' }))
+      : this.deps.risk.admit(candidates, now);
+    for (const d of decisions) {
+      const c = candidates.find((x) => x.symbol === d.symbol);
+      if (c === undefined) continue;
+      if (d.approved) {
+        this.record({
+          type: 'RISK_DECISION',
+          timeMs: now,
+          strategy: c.intent.strategy,
+          symbol: c.intent.symbol,
+          decision: 'APPROVED',
+          qty: d.qty,
+          riskPaise: d.riskPaise,
+          resized: d.resized,
+        });
+        this.pendingTargetR[c.symbol] = c.intent.targetR;
+        this.orders.enter(c.symbol, c.intent.direction, d.qty, c.intent.stopPaise, c.intent.signalBarMs);
+      } else {
+        this.denials[d.reason] = (this.denials[d.reason] ?? 0) + 1;
+        this.record({
+          type: 'RISK_DECISION',
+          timeMs: now,
+          strategy: c.intent.strategy,
+          symbol: c.intent.symbol,
+          decision: 'DENIED',
+          reason: d.reason,
+          detail: d.detail,
+        });
+        this.deps.strategy.onEntryAbandoned(c.symbol, now, `${d.reason}: ${d.detail}`);
+      }
+    }
+  }
+
+  private squareOff(timeMs: number): void {
+    this.squaredOff = true;
+    this.orders.cancelEntries();
+    for (let s = 0; s < this.deps.instruments.length; s++) {
+      if (this.deps.portfolio.netQty(s) !== 0) this.orders.exit(s, 1, 'SQUARE_OFF');
+    }
+    this.deps.log.info('square-off', { timeMs });
+  }
+
+  private flattenAndHalt(reason: ExitReason, text: string, timeMs: number): void {
+    this.haltReason = text;
+    this.deps.risk.halt(text);
+    this.record({ type: 'HALT', timeMs, reason: text });
+    this.orders.cancelEntries();
+    for (let s = 0; s < this.deps.instruments.length; s++) {
+      if (this.deps.portfolio.netQty(s) !== 0) this.orders.exit(s, 1, reason);
+    }
+    this.deps.log.warn('flatten and halt', { reason: text });
+  }
+
+  /** Last traded price per symbol (paise), for reports and end-of-data square-off. */
+  lastPrice(symbol: number): number {
+    return this.lastPricePaise[symbol] ?? 0;
+  }
+}

@@ -1,0 +1,566 @@
+import type { JournalEvent } from '../domain/events';
+import type { Instrument } from '../domain/instrument';
+import type { Direction, ExitReason } from '../domain/intent';
+import type { BrokerEvent, BrokerOrderView, Fill, OrderPurpose, OrderRequest, Product, SubmitOutcome } from '../domain/order';
+import { formatIst } from '../domain/time';
+import type { BrokerPort } from '../brokers/port';
+import type { Clock } from '../engine/clock';
+import type { OrderPort } from '../engine/engine';
+import type { Logger } from '../observability/log';
+import { createOrderRecord, isTerminal, transition, type OrderInput, type OrderRecord } from './state-machine';
+
+/** One of our orders: the state machine's (immutable) record plus what only we know about it. */
+export interface TrackedOrder {
+  record: OrderRecord;
+  readonly symbol: number;
+  exitReason: ExitReason | null;
+}
+
+/** What the order manager tells the engine. */
+export interface OrderListener {
+  onFill(symbol: number, fill: Fill, costsPaise: number, isEntry: boolean, exitReason: ExitReason | null, stopPaise: number): void;
+  onEntryComplete(symbol: number, direction: Direction, qty: number, entryTimeMs: number, stopPaise: number): void;
+  onEntryAbandoned(symbol: number, reason: string): void;
+  onStopMoved(symbol: number, stopPaise: number): void;
+  record(event: JournalEvent): void;
+  /** Signed position on the symbol as booked from fills. */
+  positionQty(symbol: number): number;
+}
+
+/** Charges for one fill, paise; `firstFillOfOrder` lets per-order brokerage be charged once. */
+export type CostFn = (fill: Fill, instrument: Instrument, firstFillOfOrder: boolean) => number;
+
+export interface OrderManagerDeps {
+  readonly broker: BrokerPort;
+  readonly clock: Clock;
+  readonly instruments: readonly Instrument[];
+  readonly strategyId: string;
+  readonly product: Product;
+  readonly costs: CostFn;
+  readonly log: Logger;
+  /** Persist before sending: resolves once every journal entry so far is durable. */
+  readonly persist: () => Promise<void>;
+}
+
+interface SymbolOrders {
+  direction: Direction | null;
+  entry: TrackedOrder | null;
+  stop: TrackedOrder | null;
+  /** The protective level we want at the broker (may run ahead of the stop order while a modify is in flight). */
+  stopPaise: number;
+  exits: TrackedOrder[];
+  exitReason: ExitReason | null;
+  exiting: boolean;
+  signalBarMs: number;
+  stopSeq: number;
+  exitSeq: number;
+  entryCompleteSent: boolean;
+}
+
+function emptySlot(): SymbolOrders {
+  return {
+    direction: null,
+    entry: null,
+    stop: null,
+    stopPaise: 0,
+    exits: [],
+    exitReason: null,
+    exiting: false,
+    signalBarMs: 0,
+    stopSeq: 0,
+    exitSeq: 0,
+    entryCompleteSent: false,
+  };
+}
+
+/**
+ * Intents → orders, and everything that keeps a position protected:
+ * - an entry is a market order with a deterministic client order id (strategy, symbol, signal bar,
+ *   purpose), journaled before it is sent and sent once;
+ * - as soon as an entry fills, a stop-market order sits at the broker for the filled quantity;
+ * - trailing modifies that stop (never loosens it);
+ * - an exit cancels the stop, verifies the cancel, then sends a market order for what is left;
+ * - an unknown outcome (timeout, 5xx) is looked up at the broker, never blindly resent;
+ * - broker events that arrive before the placement's acknowledgement are buffered, not dropped.
+ */
+export class OrderManager implements OrderPort {
+  private readonly slots: SymbolOrders[];
+  private readonly byClientId = new Map<string, TrackedOrder>();
+  private readonly byBrokerId = new Map<string, string>();
+  private readonly early = new Map<string, BrokerEvent[]>();
+  private readonly symbolIndex = new Map<string, number>();
+  private listenerRef: OrderListener | null = null;
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly deps: OrderManagerDeps) {
+    this.slots = deps.instruments.map(() => emptySlot());
+    deps.instruments.forEach((inst, i) => this.symbolIndex.set(inst.symbol, i));
+    deps.broker.onEvent((e) => this.onBrokerEvent(e));
+  }
+
+  attach(listener: OrderListener): void {
+    this.listenerRef = listener;
+  }
+
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Every order we know, for audits and the ledger. */
+  orders(): OrderRecord[] {
+    return [...this.byClientId.values()].map((v) => v.record);
+  }
+
+  // ---- OrderPort ---------------------------------------------------------------------------
+
+  enter(symbol: number, direction: Direction, qty: number, stopPaise: number, signalBarMs: number): void {
+    const slot = this.slot(symbol);
+    const inst = this.inst(symbol);
+    const clientOrderId = this.clientId(inst.symbol, signalBarMs, 'E');
+    if (this.byClientId.has(clientOrderId)) {
+      this.deps.log.warn('duplicate entry decision ignored', { clientOrderId });
+      return;
+    }
+    Object.assign(slot, emptySlot(), { stopSeq: slot.stopSeq, exitSeq: slot.exitSeq });
+    slot.direction = direction;
+    slot.stopPaise = stopPaise;
+    slot.signalBarMs = signalBarMs;
+    const req: OrderRequest = {
+      clientOrderId,
+      strategy: this.deps.strategyId,
+      symbol: inst.symbol,
+      exchange: inst.exchange,
+      side: direction === 'LONG' ? 'BUY' : 'SELL',
+      qty,
+      product: this.deps.product,
+      priceType: 'MARKET',
+      pricePaise: 0,
+      triggerPaise: 0,
+    };
+    const t = this.track(symbol, req, 'ENTRY');
+    slot.entry = t;
+    this.run(() => this.submit(t));
+  }
+
+  moveStop(symbol: number, stopPaise: number, reason: string): void {
+    const slot = this.slot(symbol);
+    if (slot.exiting || slot.direction === null) return;
+    const tighter = slot.direction === 'LONG' ? stopPaise > slot.stopPaise : stopPaise < slot.stopPaise;
+    if (!tighter) return; // never loosen
+    slot.stopPaise = stopPaise;
+    const stop = slot.stop;
+    if (stop === null || stop.record.brokerOrderId === null || isTerminal(stop.record.state)) return; // applied once the stop is acknowledged
+    this.run(() => this.modifyStop(stop, reason));
+  }
+
+  exit(symbol: number, fraction: number, reason: ExitReason): void {
+    const slot = this.slot(symbol);
+    if (slot.exiting) return;
+    if (fraction >= 1) {
+      slot.exiting = true;
+      slot.exitReason = reason;
+      this.run(() => this.exitAll(symbol, reason));
+    } else {
+      this.run(() => this.exitPart(symbol, fraction, reason));
+    }
+  }
+
+  cancelEntries(): void {
+    this.slots.forEach((slot, symbol) => {
+      const e = slot.entry;
+      if (e !== null && e.record.brokerOrderId !== null && !isTerminal(e.record.state)) {
+        this.run(async () => {
+          await this.cancel(e);
+        });
+      }
+      void symbol;
+    });
+  }
+
+  // ---- broker events -----------------------------------------------------------------------
+
+  onBrokerEvent(event: BrokerEvent): void {
+    const cid = event.kind === 'order' ? event.order.clientOrderId : event.fill.clientOrderId;
+    const brokerId = event.kind === 'order' ? event.order.brokerOrderId : event.fill.brokerOrderId;
+    const known = (cid !== undefined ? this.byClientId.get(cid) : undefined) ?? this.lookupBroker(brokerId);
+    if (known === undefined) {
+      // Fill or update before we saw the placement's acknowledgement: keep it until the ack
+      // tells us which of our orders this broker id is (reliability case 20).
+      const list = this.early.get(brokerId) ?? [];
+      list.push(event);
+      this.early.set(brokerId, list);
+      return;
+    }
+    if (known.record.brokerOrderId === null && brokerId !== '') this.bindBrokerId(known, brokerId);
+    if (event.kind === 'order') this.applyView(known, event.order);
+    else this.applyFill(known, event.fill);
+  }
+
+  // ---- flows -------------------------------------------------------------------------------
+
+  private async submit(t: TrackedOrder): Promise<void> {
+    const sentAt = this.deps.clock.nowMs();
+    try {
+      await this.deps.persist();
+    } catch (err) {
+      // No broker call without a saved intent.
+      this.step(t, { kind: 'SUBMIT_REJECTED', reason: `not sent: intent could not be saved (${String(err)})`, timeMs: sentAt });
+      this.afterTerminal(t);
+      return;
+    }
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.deps.broker.placeOrder(t.record.request);
+    } catch (err) {
+      outcome = { kind: 'unknown', reason: err instanceof Error ? err.message : String(err) };
+    }
+    await this.onSubmitOutcome(t, outcome, sentAt);
+  }
+
+  private async onSubmitOutcome(t: TrackedOrder, outcome: SubmitOutcome, sentAt: number): Promise<void> {
+    const now = this.deps.clock.nowMs();
+    switch (outcome.kind) {
+      case 'accepted':
+        this.bindBrokerId(t, outcome.brokerOrderId);
+        this.step(t, { kind: 'SUBMIT_ACCEPTED', brokerOrderId: outcome.brokerOrderId, timeMs: now });
+        this.drainEarly(outcome.brokerOrderId);
+        break;
+      case 'rejected':
+        this.step(t, { kind: 'SUBMIT_REJECTED', reason: outcome.reason, timeMs: now });
+        this.afterTerminal(t);
+        break;
+      case 'unknown': {
+        this.step(t, { kind: 'SUBMIT_UNKNOWN', reason: outcome.reason, timeMs: now });
+        const found = await this.deps.broker.findOrder(t.record.request, sentAt);
+        if (found === 'none') {
+          // It never reached the broker. A stale entry signal is abandoned, not resent.
+          this.step(t, { kind: 'RECONCILED_NOT_FOUND', then: 'ABANDON', timeMs: this.deps.clock.nowMs() });
+          this.afterTerminal(t);
+        } else if (found === 'ambiguous') {
+          this.deps.log.error('order outcome ambiguous at the broker; left UNKNOWN until reconciled', {
+            clientOrderId: t.record.request.clientOrderId,
+          });
+        } else {
+          this.bindBrokerId(t, found.brokerOrderId);
+          this.applyView(t, found);
+          this.drainEarly(found.brokerOrderId);
+        }
+        break;
+      }
+    }
+    // A stop placed while the strategy moved its level: bring the broker up to date.
+    const slot = this.slot(t.symbol);
+    const r = t.record;
+    if (t === slot.stop && r.brokerOrderId !== null && !isTerminal(r.state) && r.request.triggerPaise !== slot.stopPaise && !slot.exiting) {
+      await this.modifyStop(t, 'catch-up');
+    }
+  }
+
+  private placeStop(symbol: number): void {
+    const slot = this.slot(symbol);
+    const inst = this.inst(symbol);
+    const pos = this.listener.positionQty(symbol);
+    if (pos === 0 || slot.direction === null) return;
+    slot.stopSeq += 1;
+    const req: OrderRequest = {
+      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`),
+      strategy: this.deps.strategyId,
+      symbol: inst.symbol,
+      exchange: inst.exchange,
+      side: pos > 0 ? 'SELL' : 'BUY',
+      qty: Math.abs(pos),
+      product: this.deps.product,
+      priceType: 'SL-M',
+      pricePaise: 0,
+      triggerPaise: slot.stopPaise,
+    };
+    const t = this.track(symbol, req, 'STOP');
+    slot.stop = t;
+    this.run(() => this.submit(t));
+  }
+
+  private async modifyStop(t: TrackedOrder, why: string): Promise<void> {
+    const slot = this.slot(t.symbol);
+    const brokerOrderId = t.record.brokerOrderId;
+    if (brokerOrderId === null || isTerminal(t.record.state)) return;
+    const target = slot.stopPaise;
+    const qty = Math.abs(this.listener.positionQty(t.symbol));
+    if (qty === 0) return;
+    const change = { triggerPaise: target, qty };
+    this.step(t, { kind: 'MODIFY_REQUESTED', change, timeMs: this.deps.clock.nowMs() });
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.deps.broker.modifyOrder(brokerOrderId, change);
+    } catch (err) {
+      outcome = { kind: 'unknown', reason: String(err) };
+    }
+    const now = this.deps.clock.nowMs();
+    if (outcome.kind === 'accepted') {
+      this.step(t, { kind: 'MODIFY_CONFIRMED', timeMs: now });
+      this.listener.onStopMoved(t.symbol, target);
+    } else {
+      this.step(t, { kind: 'MODIFY_FAILED', reason: outcome.reason, timeMs: now });
+      this.deps.log.warn('stop modify failed; the broker keeps the previous stop', { why, reason: outcome.reason });
+    }
+  }
+
+  private async exitAll(symbol: number, reason: ExitReason): Promise<void> {
+    const slot = this.slot(symbol);
+    const entry = slot.entry;
+    if (entry !== null && entry.record.brokerOrderId !== null && !isTerminal(entry.record.state)) await this.cancel(entry);
+    const stop = slot.stop;
+    if (stop !== null && stop.record.brokerOrderId !== null && !isTerminal(stop.record.state)) {
+      const cancelled = await this.cancel(stop);
+      if (!cancelled && this.listener.positionQty(symbol) === 0) return; // the stop filled: flat already
+      if (!cancelled) {
+        this.deps.log.error('exit: stop could not be cancelled; not sending a market exit that could double the close', {
+          clientOrderId: stop.record.request.clientOrderId,
+        });
+        slot.exiting = false;
+        return;
+      }
+    }
+    const pos = this.listener.positionQty(symbol);
+    if (pos === 0) return;
+    this.placeExit(symbol, Math.abs(pos), pos > 0 ? 'SELL' : 'BUY', reason);
+  }
+
+  private async exitPart(symbol: number, fraction: number, reason: ExitReason): Promise<void> {
+    const inst = this.inst(symbol);
+    const pos = this.listener.positionQty(symbol);
+    const qty = Math.floor((Math.abs(pos) * fraction) / inst.lotSize) * inst.lotSize;
+    if (qty <= 0 || qty >= Math.abs(pos)) return;
+    // Shrink the stop to what will remain first, so a stop hit can never over-close.
+    const stop = this.slot(symbol).stop;
+    if (stop !== null && stop.record.brokerOrderId !== null && !isTerminal(stop.record.state)) {
+      const change = { qty: Math.abs(pos) - qty };
+      this.step(stop, { kind: 'MODIFY_REQUESTED', change, timeMs: this.deps.clock.nowMs() });
+      const outcome = await this.deps.broker.modifyOrder(stop.record.brokerOrderId, change);
+      if (outcome.kind !== 'accepted') {
+        this.step(stop, { kind: 'MODIFY_FAILED', reason: outcome.reason, timeMs: this.deps.clock.nowMs() });
+        return;
+      }
+      this.step(stop, { kind: 'MODIFY_CONFIRMED', timeMs: this.deps.clock.nowMs() });
+    }
+    this.placeExit(symbol, qty, pos > 0 ? 'SELL' : 'BUY', reason);
+  }
+
+  private placeExit(symbol: number, qty: number, side: 'BUY' | 'SELL', reason: ExitReason): void {
+    const slot = this.slot(symbol);
+    const inst = this.inst(symbol);
+    slot.exitSeq += 1;
+    const req: OrderRequest = {
+      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `X${slot.exitSeq}`),
+      strategy: this.deps.strategyId,
+      symbol: inst.symbol,
+      exchange: inst.exchange,
+      side,
+      qty,
+      product: this.deps.product,
+      priceType: 'MARKET',
+      pricePaise: 0,
+      triggerPaise: 0,
+    };
+    const t = this.track(symbol, req, 'EXIT');
+    t.exitReason = reason;
+    slot.exits.push(t);
+    this.run(() => this.submit(t));
+  }
+
+  /** Cancel and verify: true when the order ends CANCELLED. */
+  private async cancel(t: TrackedOrder): Promise<boolean> {
+    const id = t.record.brokerOrderId;
+    if (id === null) return false;
+    this.step(t, { kind: 'CANCEL_REQUESTED', timeMs: this.deps.clock.nowMs() });
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.deps.broker.cancelOrder(id);
+    } catch (err) {
+      outcome = { kind: 'unknown', reason: String(err) };
+    }
+    if (outcome.kind === 'accepted') {
+      if (!isTerminal(t.record.state)) this.step(t, { kind: 'CANCEL_CONFIRMED', timeMs: this.deps.clock.nowMs() });
+      if (t.record.state === 'CANCELLED') this.afterTerminal(t);
+      return t.record.state === 'CANCELLED';
+    }
+    this.step(t, { kind: 'CANCEL_FAILED', reason: outcome.reason, timeMs: this.deps.clock.nowMs() });
+    return false;
+  }
+
+  private applyView(t: TrackedOrder, view: BrokerOrderView): void {
+    const wasTerminal = isTerminal(t.record.state);
+    this.step(t, { kind: 'BROKER_UPDATE', view, timeMs: view.timeMs ?? this.deps.clock.nowMs() });
+    if (!wasTerminal && isTerminal(t.record.state)) this.afterTerminal(t);
+  }
+
+  private applyFill(t: TrackedOrder, fill: Fill): void {
+    const firstFill = t.record.execFilledQty === 0;
+    if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs })) return; // duplicate execution: applied once
+    const symbol = t.symbol;
+    const costs = this.deps.costs(fill, this.inst(symbol), firstFill);
+    const slot = this.slot(symbol);
+    const isEntry = t.record.purpose === 'ENTRY';
+    const reason: ExitReason = t.record.purpose === 'STOP' ? 'STOP' : (t.exitReason ?? slot.exitReason ?? 'MANUAL');
+    this.listener.onFill(symbol, fill, costs, isEntry, isEntry ? null : reason, slot.stopPaise);
+    const pos = this.listener.positionQty(symbol);
+    if (isEntry) {
+      if (slot.exiting) {
+        // An entry fill landing while we exit (a cancel raced the fill): close it too.
+        if (pos !== 0) this.placeExit(symbol, Math.abs(pos), pos > 0 ? 'SELL' : 'BUY', slot.exitReason ?? 'MANUAL');
+        return;
+      }
+      const stop = slot.stop;
+      if (stop === null || isTerminal(stop.record.state)) this.placeStop(symbol);
+      else if (stop.record.brokerOrderId !== null) this.run(() => this.modifyStop(stop, 'entry size grew'));
+      if (t.record.state === 'FILLED' && !slot.entryCompleteSent && slot.direction !== null) {
+        slot.entryCompleteSent = true;
+        this.listener.onEntryComplete(symbol, slot.direction, Math.abs(pos), fill.timeMs, slot.stopPaise);
+      }
+    } else if (pos === 0) {
+      this.onFlat(symbol);
+    }
+  }
+
+  /** Position is flat: nothing may stay working at the broker for it. */
+  private onFlat(symbol: number): void {
+    const slot = this.slot(symbol);
+    for (const t of [slot.stop, slot.entry, ...slot.exits]) {
+      if (t !== null && t.record.brokerOrderId !== null && !isTerminal(t.record.state)) {
+        this.run(async () => {
+          await this.cancel(t);
+        });
+      }
+    }
+    slot.direction = null;
+    slot.exiting = false;
+  }
+
+  private afterTerminal(t: TrackedOrder): void {
+    const symbol = t.symbol;
+    const slot = this.slot(symbol);
+    const r = t.record;
+    if (r.purpose === 'ENTRY' && t === slot.entry) {
+      if (r.filledQty === 0) {
+        slot.direction = null;
+        this.listener.onEntryAbandoned(symbol, `${r.state}: ${r.rejectReason ?? r.lastError ?? 'no fill'}`);
+      } else if (r.state === 'CANCELLED' && !slot.entryCompleteSent && slot.direction !== null) {
+        // Partly filled, rest cancelled: the position is what filled.
+        slot.entryCompleteSent = true;
+        this.listener.onEntryComplete(symbol, slot.direction, Math.abs(this.listener.positionQty(symbol)), r.updatedMs, slot.stopPaise);
+      }
+      return;
+    }
+    const open = this.listener.positionQty(symbol) !== 0;
+    if (r.purpose === 'STOP' && r.state === 'REJECTED' && t === slot.stop && open && !slot.exiting) {
+      // A position without a protective stop must not exist: get out.
+      this.deps.log.error('protective stop rejected; exiting the position at market', {
+        clientOrderId: r.request.clientOrderId,
+        reason: r.rejectReason,
+      });
+      this.exit(symbol, 1, 'STOP');
+    } else if (r.purpose === 'EXIT' && r.state === 'REJECTED' && open) {
+      this.deps.log.error('exit order rejected; position still open', { clientOrderId: r.request.clientOrderId, reason: r.rejectReason });
+      slot.exiting = false;
+    }
+  }
+
+  // ---- bookkeeping --------------------------------------------------------------------------
+
+  private track(symbol: number, req: OrderRequest, purpose: OrderPurpose): TrackedOrder {
+    const t: TrackedOrder = { record: createOrderRecord(req, purpose, this.deps.clock.nowMs()), symbol, exitReason: null };
+    this.byClientId.set(req.clientOrderId, t);
+    this.listener.record({
+      type: 'ORDER',
+      timeMs: t.record.createdMs,
+      request: req,
+      brokerOrderId: null,
+      from: null,
+      to: t.record.state,
+      filledQty: 0,
+      avgFillPaise: null,
+    });
+    return t;
+  }
+
+  /** Apply one input through the state machine and journal the change. False when nothing changed. */
+  private step(t: TrackedOrder, input: OrderInput): boolean {
+    const res = transition(t.record, input);
+    if (!res.ok) {
+      this.deps.log.warn('order input not applied', { clientOrderId: t.record.request.clientOrderId, error: res.error.message });
+      return false;
+    }
+    if (!res.changed) return false;
+    if (res.lateFill) this.deps.log.warn('fill after cancel/reject applied (cancel raced a fill)', { clientOrderId: t.record.request.clientOrderId });
+    t.record = res.record;
+    this.listener.record({
+      type: 'ORDER',
+      timeMs: t.record.updatedMs,
+      request: t.record.request,
+      brokerOrderId: t.record.brokerOrderId,
+      from: res.from,
+      to: res.to,
+      filledQty: t.record.filledQty,
+      avgFillPaise: t.record.avgFillPaise,
+      note: input.kind,
+    });
+    return true;
+  }
+
+  private bindBrokerId(t: TrackedOrder, brokerOrderId: string): void {
+    this.byBrokerId.set(brokerOrderId, t.record.request.clientOrderId);
+  }
+
+  private lookupBroker(brokerOrderId: string): TrackedOrder | undefined {
+    const cid = this.byBrokerId.get(brokerOrderId);
+    return cid === undefined ? undefined : this.byClientId.get(cid);
+  }
+
+  private drainEarly(brokerOrderId: string): void {
+    const list = this.early.get(brokerOrderId);
+    if (list === undefined) return;
+    this.early.delete(brokerOrderId);
+    for (const e of list) this.onBrokerEvent(e);
+  }
+
+  private run(task: () => Promise<void>): void {
+    this.pending += 1;
+    task()
+      .catch((err: unknown) => this.deps.log.error('order task failed', { err }))
+      .finally(() => {
+        this.pending -= 1;
+        if (this.pending === 0) {
+          const w = this.waiters.splice(0);
+          for (const resolve of w) resolve();
+        }
+      });
+  }
+
+  private clientId(symbol: string, signalBarMs: number, suffix: string): string {
+    // e.g. tfl-RELIANCE-202405211030-E: strategy, symbol, signal bar (IST), purpose.
+    const stamp = formatIst(signalBarMs).slice(0, 16).replace(/[-T:]/g, '');
+    return `${this.deps.strategyId}-${symbol}-${stamp}-${suffix}`;
+  }
+
+  private get listener(): OrderListener {
+    if (this.listenerRef === null) throw new Error('order manager has no listener attached');
+    return this.listenerRef;
+  }
+
+  private slot(symbol: number): SymbolOrders {
+    const s = this.slots[symbol];
+    if (s === undefined) throw new Error(`unknown symbol index ${symbol}`);
+    return s;
+  }
+
+  private inst(symbol: number): Instrument {
+    const i = this.deps.instruments[symbol];
+    if (i === undefined) throw new Error(`unknown symbol index ${symbol}`);
+    return i;
+  }
+}
