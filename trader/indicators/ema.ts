@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { Indicator } from './indicator';
+import { assertPeriod, expectParam, fromJson, parseSnapshot, toJson, zCount, zNumberOrNaN, zPeriod } from './indicator';
+
+export const emaSnapshotSchema = z
+  .object({
+    kind: z.literal('ema'),
+    v: z.literal(1),
+    period: zPeriod,
+    count: zCount,
+    sum: z.number(),
+    ema: zNumberOrNaN,
+    prevSum: z.number(),
+    prevEma: zNumberOrNaN,
+  })
+  .strict();
+export type EmaSnapshot = z.infer<typeof emaSnapshotSchema>;
+
+/**
+ * Exponential moving average, α = 2 / (period + 1).
+ *
+ * Seeding: the first value is the simple mean of the first `period` inputs (stable after
+ * `period` inputs), then `ema += α · (x − ema)`. This is the convention of TA-Lib, TradingView's
+ * `ta.ema` and `technicalindicators` (whose EMA this matches to the last bit, see
+ * `ema-sma.test.ts`). `trading-signals` 8.x instead seeds with the first input and only reports
+ * after `period` inputs; the two differ by a term that decays as (1 − α)^n, which the tests show.
+ */
+export class Ema implements Indicator<[x: number], EmaSnapshot> {
+  readonly period: number;
+  private readonly alpha: number;
+  private count = 0;
+  private sum = 0;
+  private ema = Number.NaN;
+  // State before the newest input, for replace().
+  private prevSum = 0;
+  private prevEma = Number.NaN;
+
+  constructor(period: number) {
+    assertPeriod('Ema', 'period', period);
+    this.period = period;
+    this.alpha = 2 / (period + 1);
+  }
+
+  get value(): number {
+    return this.ema;
+  }
+
+  get isStable(): boolean {
+    return this.count >= this.period;
+  }
+
+  update(x: number): number {
+    this.prevSum = this.sum;
+    this.prevEma = this.ema;
+    this.count++;
+    return this.apply(x);
+  }
+
+  replace(x: number): number {
+    if (this.count === 0) return this.update(x);
+    this.sum = this.prevSum;
+    this.ema = this.prevEma;
+    return this.apply(x);
+  }
+
+  private apply(x: number): number {
+    if (this.count > this.period) {
+      this.ema = (x - this.ema) * this.alpha + this.ema;
+    } else {
+      this.sum += x;
+      if (this.count === this.period) this.ema = this.sum / this.period;
+    }
+    return this.ema;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.sum = 0;
+    this.ema = Number.NaN;
+    this.prevSum = 0;
+    this.prevEma = Number.NaN;
+  }
+
+  snapshot(): EmaSnapshot {
+    return {
+      kind: 'ema',
+      v: 1,
+      period: this.period,
+      count: this.count,
+      sum: this.sum,
+      ema: toJson(this.ema),
+      prevSum: this.prevSum,
+      prevEma: toJson(this.prevEma),
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = parseSnapshot(emaSnapshotSchema, snapshot, 'Ema');
+    expectParam('Ema', 'period', this.period, s.period);
+    this.count = s.count;
+    this.sum = s.sum;
+    this.ema = fromJson(s.ema);
+    this.prevSum = s.prevSum;
+    this.prevEma = fromJson(s.prevEma);
+  }
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { Indicator } from './indicator';
+import { parseSnapshot, zCount } from './indicator';
+
+const schema = z
+  .object({
+    kind: z.literal('vwap'),
+    v: z.literal(1),
+    count: zCount,
+    sumPv: z.number(),
+    sumVolume: z.number().nonnegative(),
+    before: z.object({ sumPv: z.number(), sumVolume: z.number().nonnegative() }).strict(),
+  })
+  .strict();
+export type SessionVwapSnapshot = z.infer<typeof schema>;
+
+/**
+ * Session VWAP = Σ(typical price × volume) / Σ volume since `resetSession()`, typical price =
+ * (high + low + close) / 3 (trading-signals and technicalindicators use the same).
+ *
+ * Zero volume: a VWAP of nothing traded is undefined, so while the session's total volume is 0
+ * (session start, an index such as NIFTY whose feed has no volume, zero-volume prints) `value`
+ * is NaN and `isStable` is false, never 0/0 passed off as a price; callers must check
+ * `isStable`. A zero-volume bar after some volume leaves VWAP unchanged (as trading-signals,
+ * which skips such bars). A negative or non-finite volume is a caller bug and throws RangeError,
+ * because it would corrupt the rest of the session.
+ */
+export class SessionVwap implements Indicator<[high: number, low: number, close: number, volume: number], SessionVwapSnapshot> {
+  private count = 0;
+  private sumPv = 0;
+  private sumVolume = 0;
+  private out = Number.NaN;
+  private bSumPv = 0;
+  private bSumVolume = 0;
+
+  get value(): number {
+    return this.out;
+  }
+
+  get isStable(): boolean {
+    return this.sumVolume > 0;
+  }
+
+  /** Volume traded so far this session. */
+  get volume(): number {
+    return this.sumVolume;
+  }
+
+  update(high: number, low: number, close: number, volume: number): number {
+    // Checked before any state changes, so a rejected bar leaves the indicator untouched.
+    if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`SessionVwap: volume must be a finite number >= 0, got ${volume}`);
+    }
+    this.bSumPv = this.sumPv;
+    this.bSumVolume = this.sumVolume;
+    this.count++;
+    return this.apply(high, low, close, volume);
+  }
+
+  replace(high: number, low: number, close: number, volume: number): number {
+    if (this.count === 0) return this.update(high, low, close, volume);
+    if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`SessionVwap: volume must be a finite number >= 0, got ${volume}`);
+    }
+    this.sumPv = this.bSumPv;
+    this.sumVolume = this.bSumVolume;
+    return this.apply(high, low, close, volume);
+  }
+
+  private apply(high: number, low: number, close: number, volume: number): number {
+    this.sumPv += ((high + low + close) / 3) * volume;
+    this.sumVolume += volume;
+    this.out = this.sumVolume > 0 ? this.sumPv / this.sumVolume : Number.NaN;
+    return this.out;
+  }
+
+  /** Start a new session: forget everything accumulated so far. */
+  resetSession(): void {
+    this.count = 0;
+    this.sumPv = 0;
+    this.sumVolume = 0;
+    this.out = Number.NaN;
+    this.bSumPv = 0;
+    this.bSumVolume = 0;
+  }
+
+  reset(): void {
+    this.resetSession();
+  }
+
+  snapshot(): SessionVwapSnapshot {
+    return {
+      kind: 'vwap',
+      v: 1,
+      count: this.count,
+      sumPv: this.sumPv,
+      sumVolume: this.sumVolume,
+      before: { sumPv: this.bSumPv, sumVolume: this.bSumVolume },
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = parseSnapshot(schema, snapshot, 'SessionVwap');
+    this.count = s.count;
+    this.sumPv = s.sumPv;
+    this.sumVolume = s.sumVolume;
+    this.bSumPv = s.before.sumPv;
+    this.bSumVolume = s.before.sumVolume;
+    this.out = this.sumVolume > 0 ? this.sumPv / this.sumVolume : Number.NaN;
+  }
+}
