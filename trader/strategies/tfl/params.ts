@@ -10,17 +10,13 @@ import { parseHhmm } from '../../domain/time';
  * wall-clock 'HH:MM', money is integer paise.
  */
 
-const hhmm = z.string().refine(
-  (s) => {
-    try {
-      parseHhmm(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "expected an IST time 'HH:MM'" },
-);
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const hhmm = z.string().regex(HHMM, { message: "expected an IST time 'HH:MM'" });
+
+/** Minutes of a valid 'HH:MM', NaN otherwise (object-level checks run even when a field failed). */
+function minutesOrNaN(s: string): number {
+  return HHMM.test(s) ? parseHhmm(s) : Number.NaN;
+}
 
 export const TflTrailingSchema = z
   .strictObject({
@@ -76,7 +72,7 @@ export const TflParamsSchema = z
     requireBias: z.boolean().default(true),
   })
   .refine((p) => p.minRangePct <= p.maxRangePct, { message: 'minRangePct must not exceed maxRangePct', path: ['minRangePct'] })
-  .refine((p) => parseHhmm(p.scanStart) < parseHhmm(p.entryDeadline), {
+  .refine((p) => !(minutesOrNaN(p.scanStart) >= minutesOrNaN(p.entryDeadline)), {
     message: 'scanStart must be before entryDeadline',
     path: ['entryDeadline'],
   });
