@@ -154,6 +154,14 @@ describe('cost model: configuration', () => {
     expect(() => createCostModel({ futures: { brokerageRupees: 20, brokeragePct: 0.03, sttBuyPct: 0, sttSellPct: 0.02, transactionPct: 0.00173, sebiRupeesPerCrore: 10, stampBuyPct: 0.002, extra: 1 } as never })).toThrow();
   });
 
+  it('charges a broker fill by instrument type, brokerage once per order', () => {
+    const inst = { symbol: 'NIFTY28NOV2424000CE', exchange: 'NFO' as const, type: 'OPTION' as const, lotSize: 75, tickPaise: 5 };
+    const fill = { executionId: 'E1', brokerOrderId: 'B1', symbol: inst.symbol, exchange: inst.exchange, side: 'BUY' as const, qty: 75, pricePaise: 12_050, timeMs: 0 };
+    expect(model.chargesForFill(inst, fill, 0).totalPaise).toBe(2762);
+    expect(model.chargesForFill(inst, fill, 75 * 12_050).brokeragePaise).toBe(0);
+    expect(model.chargesForFill({ ...inst, type: 'INDEX' }, fill, 0)).toEqual(ZERO_CHARGES);
+  });
+
   it('maps instrument types to schedules; indices are not tradable', () => {
     expect(costSegmentOf('EQUITY')).toBe('EQUITY_INTRADAY');
     expect(costSegmentOf('OPTION')).toBe('OPTIONS');

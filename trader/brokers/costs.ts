@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { InstrumentType } from '../domain/instrument';
+import type { Instrument, InstrumentType } from '../domain/instrument';
 import type { Paise } from '../domain/money';
-import type { Side } from '../domain/order';
+import type { Fill, Side } from '../domain/order';
 
 /**
  * Indian intraday charges, computed in integer paise.
@@ -130,6 +130,12 @@ export interface CostModel {
    * fill (0 for the first fill; the state machine's `execNotionalPaise`) to after it.
    */
   fillCharges(fill: FillCostInput): ChargesBreakdown;
+  /**
+   * Convenience for the order manager: charges for a broker fill of `instrument`, given the
+   * order's filled notional before it (the state machine's `execNotionalPaise` before applying
+   * the fill). Zero for an index (not tradable).
+   */
+  chargesForFill(instrument: Instrument, fill: Fill, orderTurnoverBeforePaise: number): ChargesBreakdown;
 }
 
 export interface FillCostInput {
@@ -190,7 +196,13 @@ export function createCostModel(input: CostConfigInput = {}): CostModel {
     return subtract(after, before);
   }
 
-  return { config, orderCharges, fillCharges };
+  function chargesForFill(instrument: Instrument, fill: Fill, orderTurnoverBeforePaise: number): ChargesBreakdown {
+    const segment = costSegmentOf(instrument.type);
+    if (segment === null) return ZERO_CHARGES;
+    return fillCharges({ segment, side: fill.side, qty: fill.qty, pricePaise: fill.pricePaise, orderTurnoverBeforePaise });
+  }
+
+  return { config, orderCharges, fillCharges, chargesForFill };
 }
 
 function compile(s: SegmentCharges, path: string): CompiledSegment {
