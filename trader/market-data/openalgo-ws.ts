@@ -212,7 +212,8 @@ const MAX_VOLUME_SLOTS = 4096;
  *  - a tick older than the last one changes nothing and yields 0 (the gate drops it as
  *    out of order);
  *  - cumulative going backwards on the same day (a feed reset) rebases and yields 0;
- *  - no cumulative volume: `last_trade_quantity`, or undefined (indices carry neither).
+ *  - no cumulative volume: `last_trade_quantity`, or undefined (indices carry neither);
+ *  - a non-positive price yields 0 and changes nothing (the gate drops the tick).
  * State survives reconnects, so a resumed stream continues its deltas.
  */
 export class CumulativeVolume {
@@ -226,6 +227,8 @@ export class CumulativeVolume {
 
   volumeOf(symbol: string, exchange: string, timeMs: number, price: number, cum: number | undefined, ltq: number | undefined): number | undefined {
     if (cum === undefined) return ltq;
+    // A non-positive price is garbage the gate will drop; it must not disturb the running total.
+    if (!(price > 0)) return 0;
     const i = this.slot(symbol, exchange);
     if (i < 0) return ltq ?? 0;
     const today = istDayNumber(timeMs);
@@ -268,7 +271,7 @@ export class CumulativeVolume {
   }
 
   private grow(): void {
-    const g = (a: Float64Array): Float64Array => {
+    const g = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(a.length * 2);
       b.set(a);
       return b;
@@ -335,13 +338,17 @@ export class OpenAlgoDecoder {
       this.control = { kind: 'error', msg: r.data };
       return 'control';
     }
+    if (typeof type !== 'string') {
+      this.control = { kind: 'other', type: JSON.stringify(type) };
+      return 'control';
+    }
     switch (type) {
       case 'sim_clock':
       case 'sim_end': {
         const r = (type === 'sim_clock' ? SimClockSchema : SimEndSchema).safeParse(v);
         if (!r.success) return fail(r.error);
         this.clockMs = normaliseTimestampMs(r.data.timestamp);
-        return type;
+        return type === 'sim_clock' ? 'sim_clock' : 'sim_end';
       }
       case 'auth': {
         const r = AuthAckSchema.safeParse(v);
@@ -362,7 +369,7 @@ export class OpenAlgoDecoder {
         this.control = { kind: 'pong' };
         return 'control';
       default:
-        this.control = { kind: 'other', type: typeof type === 'string' ? type : JSON.stringify(type) };
+        this.control = { kind: 'other', type };
         return 'control';
     }
   }
