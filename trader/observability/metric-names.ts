@@ -35,3 +35,9 @@ export const BIAS_METRIC_VALUE = { LONGS_ONLY: 1, SHORTS_ONLY: -1, NO_TRADES: 0 
 
 /** Service name the Lambda's Powertools metrics use (dimension `service`). */
 export const PRE_MARKET_SERVICE = 'pre-market';
+
+/**
+ * Counted by a CloudWatch Logs metric filter on the trader's log group (infrastructure side):
+ * JSON lines whose `level` is ERROR or FATAL. No Profile dimension (one log group for all).
+ */
+export const ERROR_LOG_LINES_METRIC = 'ErrorLogLines';
