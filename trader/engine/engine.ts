@@ -18,6 +18,10 @@ export interface BarFeed {
   onTick(symbol: number, timeMs: number, price: number, volume: number): void;
   onClock(nowMs: number): void;
   flush(): void;
+  /** End (exclusive) of the open bucket, NaN when none is open. */
+  readonly bucketEndMs: number;
+  /** Close the open bucket now if `timeMs` is at or past its end (a tick proved it is over). */
+  closeThrough(timeMs: number): void;
 }
 export type BarFeedFactory = (
   timeframeMinutes: number,
@@ -30,18 +34,19 @@ export interface MarketMatcher {
   onTick(symbol: number, timeMs: number, pricePaise: number, bidPaise: number, askPaise: number): void;
 }
 
-/** The risk gate as the engine sees it. */
+/** The risk gate as the engine sees it (see `RiskBook`, which keeps the book the gate reads). */
 export interface RiskPort {
   /** Rank, size and admit simultaneous entries; one decision per candidate, in ranked order. */
   admit(candidates: readonly EntryCandidate[], nowMs: number): readonly AdmitDecision[];
-  /** Mark to market: true when the daily loss limit is hit (flatten and halt). */
+  /** Mark to market: true when this call crossed the daily loss limit (flatten and halt now). */
   breached(realisedNetPaise: number, unrealisedPaise: number): boolean;
-  /** Entries allowed at all right now (not halted, no kill switch)? */
+  /** The operator's kill switch: true when this call halted trading (flatten now). */
+  setKillSwitch(state: 'off' | 'stop' | 'flatten'): boolean;
   readonly state: 'ACTIVE' | 'REDUCING' | 'HALTED';
-  halt(reason: string): void;
   setBias(bias: Bias | null): void;
   onSessionStart(dateKey: string): void;
-  onEntryFilled(symbol: number, strategy: string, riskPaise: number): void;
+  onEntryFilled(symbol: number, riskPaise: number): void;
+  onEntryAbandoned(symbol: number): void;
   onPositionRiskChanged(symbol: number, riskPaise: number): void;
   onPositionClosed(symbol: number): void;
 }
@@ -194,11 +199,19 @@ export class Engine {
 
   /**
    * Hot path: one accepted tick (already validated by the tick gate). No allocation unless
-   * something is decided.
+   * something is decided. Returns false when the tick was not applied yet: its time crossed a bar
+   * boundary or the square-off, the resulting decisions put orders in flight, and the caller (the
+   * tick pump) must deliver the same tick again once they settle. That is what makes an entry
+   * decided at a bar close fill on the first tick after the close, without the decision ever
+   * seeing that tick's price.
    */
-  onTick(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): void {
+  onTick(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): boolean {
     if (timeMs > this.nowMs) this.nowMs = timeMs;
-    if (timeMs >= this.squareOffMs && !this.squaredOff) this.squareOff(timeMs);
+    if (this.crossesBoundary(timeMs)) {
+      if (timeMs >= this.squareOffMs && !this.squaredOff) this.squareOff(timeMs);
+      for (let i = 0; i < this.feeds.length; i++) this.feeds[i]?.closeThrough(timeMs);
+      if (this.orders.inFlight > 0) return false;
+    }
     const px = toPaise(price);
     this.lastPricePaise[symbol] = px;
     const matcher = this.deps.matcher;
@@ -211,6 +224,16 @@ export class Engine {
         this.flattenAndHalt('DAILY_LOSS_LIMIT', 'daily loss limit reached', timeMs);
       }
     }
+    return true;
+  }
+
+  private crossesBoundary(timeMs: number): boolean {
+    if (timeMs >= this.squareOffMs && !this.squaredOff) return true;
+    for (let i = 0; i < this.feeds.length; i++) {
+      const f = this.feeds[i];
+      if (f !== undefined && timeMs >= f.bucketEndMs) return true;
+    }
+    return false;
   }
 
   /** Time passes without ticks (live timer or the simulator's clock): close bars, square off. */
@@ -222,8 +245,7 @@ export class Engine {
 
   /** The operator's kill switch (read outside the engine). */
   killSwitch(state: 'off' | 'stop' | 'flatten'): void {
-    if (state === 'flatten' && this.haltReason === null) this.flattenAndHalt('KILL_SWITCH', 'kill switch: flatten', this.nowMs);
-    else if (state === 'stop' && this.deps.risk.state === 'ACTIVE') this.deps.risk.halt('kill switch: stop');
+    if (this.deps.risk.setKillSwitch(state) && this.haltReason === null) this.flattenAndHalt('KILL_SWITCH', 'kill switch: flatten', this.nowMs);
   }
 
   /** End of the session's data: close the last bars, square off anything left, summarise. */
@@ -280,7 +302,7 @@ export class Engine {
     const riskPerUnit = Math.abs(entry - stopPaise);
     this.stopPaise[symbol] = stopPaise;
     const targetPaise = direction === 'LONG' ? entry + targetR * riskPerUnit : entry - targetR * riskPerUnit;
-    this.deps.risk.onEntryFilled(symbol, this.deps.profile.strategyId, riskPerUnit * qty);
+    this.deps.risk.onEntryFilled(symbol, riskPerUnit * qty);
     this.deps.strategy.onPositionOpened(
       symbol,
       { direction, qty, entryTimeMs, entryPricePaise: entry, stopPaise, riskPerUnitPaise: riskPerUnit, targetPaise },
@@ -290,6 +312,7 @@ export class Engine {
 
   /** The entry will not happen (rejected by the broker, cancelled unfilled). */
   onEntryAbandoned(symbol: number, reason: string): void {
+    this.deps.risk.onEntryAbandoned(symbol);
     this.deps.strategy.onEntryAbandoned(symbol, this.nowMs, reason);
   }
 
@@ -391,13 +414,25 @@ export class Engine {
 
   private flattenAndHalt(reason: ExitReason, text: string, timeMs: number): void {
     this.haltReason = text;
-    this.deps.risk.halt(text);
     this.record({ type: 'HALT', timeMs, reason: text });
     this.orders.cancelEntries();
     for (let s = 0; s < this.deps.instruments.length; s++) {
       if (this.deps.portfolio.netQty(s) !== 0) this.orders.exit(s, 1, reason);
     }
     this.deps.log.warn('flatten and halt', { reason: text });
+  }
+
+  /**
+   * End of data with orders still working (a backtest file that stops before the square-off):
+   * show the matcher each symbol's last price once more, so exits fill there instead of never.
+   */
+  settleAtLastPrices(): void {
+    const matcher = this.deps.matcher;
+    if (matcher === undefined) return;
+    for (let s = 0; s < this.lastPricePaise.length; s++) {
+      const px = this.lastPricePaise[s] ?? 0;
+      if (px > 0) matcher.onTick(s, this.nowMs, px, 0, 0);
+    }
   }
 
   /** Last traded price per symbol (paise), for reports and end-of-data square-off. */

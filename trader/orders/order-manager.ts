@@ -27,8 +27,8 @@ export interface OrderListener {
   positionQty(symbol: number): number;
 }
 
-/** Charges for one fill, paise; `firstFillOfOrder` lets per-order brokerage be charged once. */
-export type CostFn = (fill: Fill, instrument: Instrument, firstFillOfOrder: boolean) => number;
+/** Charges for one fill, paise; the order's turnover before the fill lets per-order brokerage be charged once. */
+export type CostFn = (fill: Fill, instrument: Instrument, orderTurnoverBeforePaise: number) => number;
 
 export interface OrderManagerDeps {
   readonly broker: BrokerPort;
@@ -400,10 +400,10 @@ export class OrderManager implements OrderPort {
   }
 
   private applyFill(t: TrackedOrder, fill: Fill): void {
-    const firstFill = t.record.execFilledQty === 0;
+    const turnoverBefore = t.record.execNotionalPaise;
     if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs })) return; // duplicate execution: applied once
     const symbol = t.symbol;
-    const costs = this.deps.costs(fill, this.inst(symbol), firstFill);
+    const costs = this.deps.costs(fill, this.inst(symbol), turnoverBefore);
     const slot = this.slot(symbol);
     const isEntry = t.record.purpose === 'ENTRY';
     const reason: ExitReason = t.record.purpose === 'STOP' ? 'STOP' : (t.exitReason ?? slot.exitReason ?? 'MANUAL');

@@ -51,7 +51,7 @@ export class Journal {
 
   async flush(): Promise<void> {
     await this.tail;
-    if (this.failure !== null) throw this.failure instanceof Error ? this.failure : new Error(String(this.failure));
+    if (this.failure !== null) throw this.failure instanceof Error ? this.failure : new Error(JSON.stringify(this.failure));
   }
 
   async close(): Promise<void> {

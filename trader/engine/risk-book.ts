@@ -1,0 +1,114 @@
+import type { Instrument } from '../domain/instrument';
+import type { Bias } from '../domain/intent';
+import type { BookState, RiskGate } from '../risk/risk-gate';
+import type { AdmitDecision, EntryCandidate, RiskPort } from './engine';
+
+/**
+ * Keeps the book the (stateless) risk gate reads: the day's bias, open and pending positions,
+ * their risk at the current stop, and the day's entries in total, per symbol and per strategy.
+ * An approved entry counts at once (so two batches in a row cannot overshoot a limit); a
+ * rejected or unfilled entry is released again.
+ */
+export class RiskBook implements RiskPort {
+  private bias: Bias | null = null;
+  private readonly riskBySymbol = new Map<string, number>();
+  private readonly tradesBySymbol = new Map<string, number>();
+  private readonly tradesByStrategy = new Map<string, number>();
+  private readonly strategyBySymbol = new Map<string, string>();
+  private tradesToday = 0;
+
+  constructor(
+    private readonly gate: RiskGate,
+    private readonly instruments: readonly Instrument[],
+  ) {}
+
+  get state(): 'ACTIVE' | 'REDUCING' | 'HALTED' {
+    return this.gate.state;
+  }
+
+  setBias(bias: Bias | null): void {
+    this.bias = bias;
+  }
+
+  onSessionStart(dateKey: string): void {
+    this.gate.startSession(dateKey);
+    this.riskBySymbol.clear();
+    this.tradesBySymbol.clear();
+    this.tradesByStrategy.clear();
+    this.strategyBySymbol.clear();
+    this.tradesToday = 0;
+  }
+
+  admit(candidates: readonly EntryCandidate[], nowMs: number): readonly AdmitDecision[] {
+    const bySymbolName = new Map<string, number>();
+    for (const c of candidates) bySymbolName.set(c.intent.symbol, c.symbol);
+    const verdicts = this.gate.evaluate(
+      candidates.map((c) => ({ intent: c.intent, lotSize: c.lotSize })),
+      this.book(),
+      nowMs,
+    );
+    return verdicts.map((v): AdmitDecision => {
+      const name = v.candidate.intent.symbol;
+      const symbol = bySymbolName.get(name) ?? -1;
+      if (v.kind === 'denied') return { symbol, approved: false, reason: v.reason, detail: v.detail };
+      this.riskBySymbol.set(name, v.riskPaise);
+      this.strategyBySymbol.set(name, v.candidate.intent.strategy);
+      this.count(name, v.candidate.intent.strategy, +1);
+      return { symbol, approved: true, qty: v.qty, riskPaise: v.riskPaise, resized: v.resized };
+    });
+  }
+
+  breached(realisedNetPaise: number, unrealisedPaise: number): boolean {
+    return this.gate.onMarkToMarket(realisedNetPaise, unrealisedPaise);
+  }
+
+  setKillSwitch(state: 'off' | 'stop' | 'flatten'): boolean {
+    return this.gate.setKillSwitch(state);
+  }
+
+  onEntryFilled(symbol: number, riskPaise: number): void {
+    this.riskBySymbol.set(this.name(symbol), riskPaise);
+  }
+
+  onEntryAbandoned(symbol: number): void {
+    const name = this.name(symbol);
+    if (!this.riskBySymbol.has(name)) return;
+    this.riskBySymbol.delete(name);
+    this.count(name, this.strategyBySymbol.get(name) ?? '', -1);
+  }
+
+  onPositionRiskChanged(symbol: number, riskPaise: number): void {
+    const name = this.name(symbol);
+    if (this.riskBySymbol.has(name)) this.riskBySymbol.set(name, riskPaise);
+  }
+
+  onPositionClosed(symbol: number): void {
+    this.riskBySymbol.delete(this.name(symbol));
+  }
+
+  private book(): BookState {
+    let openRisk = 0;
+    for (const r of this.riskBySymbol.values()) openRisk += r;
+    return {
+      bias: this.bias,
+      openPositions: this.riskBySymbol.size,
+      openSymbols: new Set(this.riskBySymbol.keys()),
+      openRiskPaise: openRisk,
+      tradesToday: this.tradesToday,
+      tradesBySymbol: this.tradesBySymbol,
+      tradesByStrategy: this.tradesByStrategy,
+    };
+  }
+
+  private count(symbol: string, strategy: string, delta: number): void {
+    this.tradesToday += delta;
+    this.tradesBySymbol.set(symbol, (this.tradesBySymbol.get(symbol) ?? 0) + delta);
+    this.tradesByStrategy.set(strategy, (this.tradesByStrategy.get(strategy) ?? 0) + delta);
+  }
+
+  private name(symbol: number): string {
+    const inst = this.instruments[symbol];
+    if (inst === undefined) throw new Error(`unknown symbol index ${symbol}`);
+    return inst.symbol;
+  }
+}
