@@ -273,7 +273,7 @@ class SymbolStream {
 
   grow(): void {
     const n = this.time.length * 2;
-    const g = (a: Float64Array): Float64Array => {
+    const g = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(n);
       b.set(a);
       return b;
