@@ -156,6 +156,10 @@ export class Engine {
   get now(): number {
     return this.nowMs;
   }
+  /** Trades closed so far in the running session. */
+  get tradesSoFar(): number {
+    return this.trades.length;
+  }
   get halted(): string | null {
     return this.haltReason;
   }
