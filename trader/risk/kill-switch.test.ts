@@ -9,6 +9,7 @@ describe('kill switch file', () => {
     expect(parseKillSwitch(null)).toEqual({ state: 'off', warning: null });
     expect(parseKillSwitch('')).toEqual({ state: 'off', warning: null });
     expect(parseKillSwitch(' \n')).toEqual({ state: 'off', warning: null });
+    expect(parseKillSwitch('off\n')).toEqual({ state: 'off', warning: null });
   });
 
   it("reads 'stop' and 'flatten', ignoring case and whitespace", () => {
@@ -21,7 +22,7 @@ describe('kill switch file', () => {
     expect(r.state).toBe('stop');
     expect(r.warning).toContain('/run/tfl/kill');
     expect(r.warning).toContain('halt please');
-    expect(parseKillSwitch('off').state).toBe('stop');
+    expect(parseKillSwitch('of').state).toBe('stop');
   });
 
   describe('on disk', () => {

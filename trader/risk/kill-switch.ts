@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
  * The operator's kill switch, a local flag file for now (an SSM parameter in AWS later).
  *
  *   absent or empty  → 'off'
+ *   off              → 'off'      (the AWS parameter's resting value; same meaning everywhere)
  *   stop             → 'stop'     no new entries; open positions keep being managed
  *   flatten          → 'flatten'  exit everything, no entries for the rest of the day
  *   anything else    → 'stop', with a warning: an unreadable wish is not permission to trade
@@ -28,11 +29,11 @@ const FLATTEN: KillSwitchReading = { state: 'flatten', warning: null };
 export function parseKillSwitch(content: string | null, path = 'kill switch file'): KillSwitchReading {
   if (content === null) return OFF;
   const word = content.trim().toLowerCase();
-  if (word === '') return OFF;
+  if (word === '' || word === 'off') return OFF;
   if (word === 'stop') return STOP;
   if (word === 'flatten') return FLATTEN;
   const shown = word.length > 40 ? `${word.slice(0, 40)}…` : word;
-  return { state: 'stop', warning: `${path}: unrecognised content '${shown}' (expected 'stop' or 'flatten'); treated as 'stop'` };
+  return { state: 'stop', warning: `${path}: unrecognised content '${shown}' (expected 'off', 'stop' or 'flatten'); treated as 'stop'` };
 }
 
 function fromError(err: unknown, path: string): KillSwitchReading {
