@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseKillSwitch, readKillSwitch, readKillSwitchSync } from './kill-switch';
 
 describe('kill switch file', () => {
-  it('is off when the file is absent or empty', () => {
+  it("is off when the file is absent, empty or says 'off'", () => {
     expect(parseKillSwitch(null)).toEqual({ state: 'off', warning: null });
     expect(parseKillSwitch('')).toEqual({ state: 'off', warning: null });
     expect(parseKillSwitch(' \n')).toEqual({ state: 'off', warning: null });
