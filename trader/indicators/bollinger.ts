@@ -41,7 +41,9 @@ export type BollingerSnapshot = z.infer<typeof schema>;
  * recent price so the sums stay small and var = (Σd² − (Σd)²/N)/N does not cancel
  * catastrophically. As in `Sma`, a second pair of sums accumulates over each pass of the ring
  * buffer (around the next anchor) and replaces the running pair when the ring wraps, so rounding
- * error never accumulates beyond one window.
+ * error never accumulates beyond one window. The variance is then exact to a few ulps of D², D the
+ * spread of the last two windows (≈ 1e-10 points² at NIFTY levels): negligible for any real σ,
+ * though a window that is flat right after a large jump reports σ ≈ 1e-8·D rather than exactly 0.
  */
 export class Bollinger implements Indicator<[close: number], BollingerSnapshot> {
   readonly period: number;

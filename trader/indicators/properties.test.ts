@@ -167,9 +167,12 @@ describe('oscillators and volatility (RSI, ATR, Bollinger)', () => {
           const mean = w.reduce((s, y) => s + y, 0) / period;
           const sd = Math.sqrt(w.reduce((s, y) => s + (y - mean) ** 2, 0) / period);
           expect(near(bb.middle, mean, 1e-9)).toBe(true);
-          // σ from running sums loses ~eps·range²/σ: compare with an absolute floor at the range scale.
-          const range = Math.max(...w) - Math.min(...w);
-          expect(near(bb.stdDev, sd, 1e-6, 1e-6 * range + 1e-9 * mean)).toBe(true);
+          // Variance from running sums around an anchor (a price from the last two windows) is
+          // exact to a few ulps of D², D = the spread of those prices; a sample-σ (N − 1) slip or
+          // a drifting sum would be far outside this bound.
+          const recent = xs.slice(Math.max(0, i + 1 - 2 * period - 1), i + 1);
+          const spread = Math.max(...recent) - Math.min(...recent);
+          expect(Math.abs(bb.stdDev ** 2 - sd ** 2)).toBeLessThanOrEqual(1e-12 * spread * spread + 1e-300);
         });
       }),
     );

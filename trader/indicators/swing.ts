@@ -16,7 +16,7 @@ export const SWING_HIGH = 1;
 export const SWING_LOW = 2;
 
 const pivot = { price: zNumberOrNaN, index: z.number().int().min(-1), timeMs: zNumberOrNaN };
-const pivots = { high: z.object(pivot).strict(), low: z.object(pivot).strict(), value: zNumberOrNaN, event: zCount };
+const pivots = { high: z.object(pivot).strict(), low: z.object(pivot).strict(), value: zNumberOrNaN };
 const schema = z
   .object({
     kind: z.literal('swing'),
@@ -29,6 +29,7 @@ const schema = z
     lows: z.array(zNumberOrNaN),
     times: z.array(zNumberOrNaN),
     ...pivots,
+    event: zCount,
     before: z.object(pivots).strict(),
   })
   .strict();
@@ -67,7 +68,7 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
   private lTime = Number.NaN;
   private out = Number.NaN;
   private event = 0;
-  // State before the newest bar, for replace().
+  // What the newest confirmation overwrote, for replace().
   private bhPrice = Number.NaN;
   private bhIndex = -1;
   private bhTime = Number.NaN;
@@ -75,7 +76,6 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
   private blIndex = -1;
   private blTime = Number.NaN;
   private bOut = Number.NaN;
-  private bEvent = 0;
 
   constructor(left = 2, right = 2) {
     if (!Number.isInteger(left) || left < 0 || !Number.isInteger(right) || right < 0 || left + right === 0) {
@@ -131,14 +131,6 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
   }
 
   update(high: number, low: number, timeMs = Number.NaN): number {
-    this.bhPrice = this.hPrice;
-    this.bhIndex = this.hIndex;
-    this.bhTime = this.hTime;
-    this.blPrice = this.lPrice;
-    this.blIndex = this.lIndex;
-    this.blTime = this.lTime;
-    this.bOut = this.out;
-    this.bEvent = this.event;
     const slot = this.pos;
     this.highs[slot] = high;
     this.lows[slot] = low;
@@ -150,14 +142,19 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
 
   replace(high: number, low: number, timeMs = Number.NaN): number {
     if (this.count === 0) return this.update(high, low, timeMs);
-    this.hPrice = this.bhPrice;
-    this.hIndex = this.bhIndex;
-    this.hTime = this.bhTime;
-    this.lPrice = this.blPrice;
-    this.lIndex = this.blIndex;
-    this.lTime = this.blTime;
-    this.out = this.bOut;
-    this.event = this.bEvent;
+    // Undo what the newest bar confirmed (only a confirmation changes the swing state, and it
+    // saved the state it overwrote).
+    if (this.event !== 0) this.out = this.bOut;
+    if ((this.event & SWING_HIGH) !== 0) {
+      this.hPrice = this.bhPrice;
+      this.hIndex = this.bhIndex;
+      this.hTime = this.bhTime;
+    }
+    if ((this.event & SWING_LOW) !== 0) {
+      this.lPrice = this.blPrice;
+      this.lIndex = this.blIndex;
+      this.lTime = this.blTime;
+    }
     const slot = this.pos === 0 ? this.size - 1 : this.pos - 1;
     this.highs[slot] = high;
     this.lows[slot] = low;
@@ -172,17 +169,35 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
     if (this.count < size) return this.out;
     let c = newest - this.right;
     if (c < 0) c += size;
-    const ch = this.highs[c] ?? Number.NaN;
-    const cl = this.lows[c] ?? Number.NaN;
+    const highs = this.highs;
+    const lows = this.lows;
+    const ch = highs[c] ?? Number.NaN;
+    const cl = lows[c] ?? Number.NaN;
+    // Walk the other bars from the candidate's right neighbour round the ring, stopping at the
+    // first bar that disqualifies it: most candidates fail on the first comparison.
     let isHigh = true;
-    let isLow = true;
-    for (let j = 0; j < size; j++) {
-      if (j === c) continue;
-      if (!((this.highs[j] ?? Number.NaN) < ch)) isHigh = false;
-      if (!((this.lows[j] ?? Number.NaN) > cl)) isLow = false;
+    for (let k = 1, j = c; k < size; k++) {
+      if (++j === size) j = 0;
+      if (!((highs[j] ?? Number.NaN) < ch)) {
+        isHigh = false;
+        break;
+      }
     }
+    let isLow = true;
+    for (let k = 1, j = c; k < size; k++) {
+      if (++j === size) j = 0;
+      if (!((lows[j] ?? Number.NaN) > cl)) {
+        isLow = false;
+        break;
+      }
+    }
+    if (!isHigh && !isLow) return this.out;
     const index = this.count - 1 - this.right;
+    this.bOut = this.out;
     if (isHigh) {
+      this.bhPrice = this.hPrice;
+      this.bhIndex = this.hIndex;
+      this.bhTime = this.hTime;
       this.hPrice = ch;
       this.hIndex = index;
       this.hTime = this.times[c] ?? Number.NaN;
@@ -190,6 +205,9 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
       this.event = SWING_HIGH;
     }
     if (isLow) {
+      this.blPrice = this.lPrice;
+      this.blIndex = this.lIndex;
+      this.blTime = this.lTime;
       this.lPrice = cl;
       this.lIndex = index;
       this.lTime = this.times[c] ?? Number.NaN;
@@ -212,7 +230,7 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
     this.lIndex = this.blIndex = -1;
     this.lTime = this.blTime = Number.NaN;
     this.out = this.bOut = Number.NaN;
-    this.event = this.bEvent = 0;
+    this.event = 0;
   }
 
   snapshot(): SwingSnapshot {
@@ -234,7 +252,6 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
         high: { price: toJson(this.bhPrice), index: this.bhIndex, timeMs: toJson(this.bhTime) },
         low: { price: toJson(this.blPrice), index: this.blIndex, timeMs: toJson(this.blTime) },
         value: toJson(this.bOut),
-        event: this.bEvent,
       },
     };
   }
@@ -267,6 +284,5 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
     this.blIndex = s.before.low.index;
     this.blTime = fromJson(s.before.low.timeMs);
     this.bOut = fromJson(s.before.value);
-    this.bEvent = s.before.event;
   }
 }
