@@ -13,6 +13,7 @@ import { Journal } from '../persistence/journal';
 import type { JournalStore } from '../persistence/port';
 import { Portfolio } from '../portfolio/portfolio';
 import { RiskGate } from '../risk/risk-gate';
+import type { Strategy } from '../strategies/port';
 import { TflStrategy } from '../strategies/tfl/strategy';
 import type { SimulatedClock } from './clock';
 import { Engine } from './engine';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   readonly mode: 'paper' | 'backtest';
   readonly bias: BiasSetting;
   readonly log: Logger;
+  /** Replaces the profile's strategy (tests drive the engine with scripted strategies). */
+  readonly strategy?: Strategy;
 }
 
 /** One trading runtime: the engine and the parts it drives, wired for paper or backtest. */
@@ -57,7 +60,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
   const { profile, instruments, calendar, log } = opts;
   const biasOff = opts.bias === 'off';
   const bias: Bias | null = opts.bias === 'off' ? null : opts.bias;
-  const strategy = new TflStrategy({ ...profile.tfl, requireBias: biasOff ? false : profile.tfl.requireBias }, profile.strategy);
+  const strategy = opts.strategy ?? new TflStrategy({ ...profile.tfl, requireBias: biasOff ? false : profile.tfl.requireBias }, profile.strategy);
   const riskGate = new RiskGate({ ...profile.risk, requireBias: biasOff ? false : profile.risk.requireBias });
   const risk = new RiskBook(riskGate, instruments);
   const portfolio = new Portfolio(profile.strategy);
