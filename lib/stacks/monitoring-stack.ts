@@ -67,15 +67,9 @@ export class MonitoringStack extends Stack {
       a.addOkAction(action);
       return a;
     };
-    const m = (profile: string, name: TraderMetricName, statistic: string, label?: string): Metric =>
-      new Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { [PROFILE_DIMENSION]: profile },
-        statistic,
-        period: Duration.minutes(1),
-        label: label ?? `${profile} ${name}`,
-      });
+    // No labels on alarm metrics: a label turns the alarm into a metric-math alarm.
+    const m = (profile: string, name: TraderMetricName, statistic: string): Metric =>
+      new Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [PROFILE_DIMENSION]: profile }, statistic, period: Duration.minutes(1) });
 
     const heartbeats: Alarm[] = [];
     const marketHours: Alarm[] = [];
@@ -86,7 +80,6 @@ export class MonitoringStack extends Stack {
       dimensionsMap: { service: PRE_MARKET_SERVICE },
       statistic: 'Maximum',
       period: Duration.days(1),
-      label: 'Bias (1 longs, -1 shorts, 0 none)',
     });
     dashboard.addWidgets(
       new TextWidget({
@@ -94,7 +87,7 @@ export class MonitoringStack extends Stack {
         width: 18,
         height: 2,
       }),
-      new SingleValueWidget({ title: "Today's bias", metrics: [bias], width: 6, height: 2 }),
+      new SingleValueWidget({ title: "Today's bias (1 longs, -1 shorts, 0 none)", metrics: [bias], width: 6, height: 2 }),
     );
 
     for (const p of props.profiles) {
@@ -156,7 +149,7 @@ export class MonitoringStack extends Stack {
       metricNamespace: METRIC_NAMESPACE,
       metricName: ERROR_LOG_LINES_METRIC,
       metricValue: '1',
-    }).metric({ statistic: 'Sum', period: Duration.minutes(1), label: 'ERROR/FATAL log lines' });
+    }).metric({ statistic: 'Sum', period: Duration.minutes(1) });
     withActions(
       new Alarm(this, 'ErrorLogLines', {
         alarmName: `${props.prefix}-trader-error-logs`,

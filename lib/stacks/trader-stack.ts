@@ -97,8 +97,6 @@ export class TraderStack extends Stack {
     this.killSwitches = killSwitches;
 
     const profiles = props.profiles.map((p) => {
-      const killSwitch = killSwitches.get(p.name);
-      if (!killSwitch) throw new Error(`kill switch missing for ${p.name}`);
       return {
         name: p.name,
         env: {
@@ -109,7 +107,7 @@ export class TraderStack extends Stack {
           TFL_TABLE_NAME: props.table.tableName,
           TFL_ALERT_TOPIC_ARN: props.alarmTopic.topicArn,
           TFL_BROKER_SECRET_ARN: brokerSecret.secretArn,
-          TFL_KILL_SWITCH_PARAMETER: killSwitch.parameterName,
+          TFL_KILL_SWITCH_PARAMETER: killSwitchParameterName(props.prefix, p.name),
           TFL_METRICS_NAMESPACE: METRIC_NAMESPACE,
           TFL_EMF_ENDPOINT: EMF_ENDPOINT,
           TFL_EMF_LOG_GROUP: metricsLogGroup.logGroupName,
