@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
       'backtest --data SYMBOL=PATH [...] --strategy tfl [--bias off|LONGS_ONLY|SHORTS_ONLY|NO_TRADES] [--from D] [--to D] [--json OUT]',
     load: async () => (await import('./commands/backtest')).backtest,
   },
+  bias: {
+    summary: 'bias --daily PATH --vix PATH --date YYYY-MM-DD [--json OUT]   the pre-market bias for a day, from CSV files',
+    load: async () => (await import('./commands/bias')).bias,
+  },
   resample: {
     summary: 'resample --data PATH --timeframe 15m --out PATH   roll bars up to a larger timeframe',
     load: async () => (await import('./commands/resample')).resample,
