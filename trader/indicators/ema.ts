@@ -63,6 +63,10 @@ export class Ema implements Indicator<[x: number], EmaSnapshot> {
       this.prevEma = e;
       return (this.ema = x * this.alpha + e * this.beta);
     }
+    return this.warmUpdate(x);
+  }
+
+  private warmUpdate(x: number): number {
     this.prevSum = this.sum;
     this.prevEma = this.ema;
     this.count++;
