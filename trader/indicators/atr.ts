@@ -122,6 +122,7 @@ export class Atr implements Indicator<[high: number, low: number, close: number]
   restore(snapshot: unknown): void {
     const s = parseSnapshot(schema, snapshot, 'Atr');
     expectParam('Atr', 'period', this.period, s.period);
+    if (s.count >= s.period && s.atr === null) throw new Error('invalid Atr snapshot: stable but atr is null');
     this.count = s.count;
     this.prevClose = fromJson(s.prevClose);
     this.sum = s.sum;

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Atr } from './atr';
+import { Ema } from './ema';
+import { Rsi } from './rsi';
 import { CASES } from './testing/cases';
 import type { Runner } from './testing/cases';
 import { rng, syntheticSeries } from './testing/series';
@@ -136,5 +139,19 @@ describe.each(CASES)('indicator contract: $name', (tc) => {
     a.update(series, 1);
     b.update(series, 1);
     expect(a.outputs()).toEqual(b.outputs());
+  });
+});
+
+describe('restore refuses an inconsistent snapshot', () => {
+  it('a stable EMA/RSI/ATR snapshot whose value is missing', () => {
+    const ema = new Ema(3);
+    [1, 2, 3, 4].forEach((x) => ema.update(x));
+    expect(() => new Ema(3).restore({ ...ema.snapshot(), ema: null })).toThrow(/stable/);
+    const rsi = new Rsi(2);
+    [1, 2, 1, 2].forEach((x) => rsi.update(x));
+    expect(() => new Rsi(2).restore({ ...rsi.snapshot(), avgLoss: null })).toThrow(/stable/);
+    const atr = new Atr(2);
+    [1, 2, 3].forEach((x) => atr.update(x + 1, x - 1, x));
+    expect(() => new Atr(2).restore({ ...atr.snapshot(), atr: null })).toThrow(/stable/);
   });
 });

@@ -114,6 +114,7 @@ export class Ema implements Indicator<[x: number], EmaSnapshot> {
   restore(snapshot: unknown): void {
     const s = parseSnapshot(emaSnapshotSchema, snapshot, 'Ema');
     expectParam('Ema', 'period', this.period, s.period);
+    if (s.count >= s.period && s.ema === null) throw new Error('invalid Ema snapshot: stable but ema is null');
     this.count = s.count;
     this.sum = s.sum;
     this.ema = fromJson(s.ema);

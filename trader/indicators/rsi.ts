@@ -158,6 +158,9 @@ export class Rsi implements Indicator<[close: number], RsiSnapshot> {
   restore(snapshot: unknown): void {
     const s = parseSnapshot(schema, snapshot, 'Rsi');
     expectParam('Rsi', 'period', this.period, s.period);
+    if (s.count > s.period && (s.avgGain === null || s.avgLoss === null)) {
+      throw new Error('invalid Rsi snapshot: stable but the averages are null');
+    }
     this.count = s.count;
     this.prevClose = fromJson(s.prevClose);
     this.sumGain = s.sumGain;
