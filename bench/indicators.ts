@@ -98,7 +98,8 @@ const num = (x: number | null | undefined): number => (typeof x === 'number' ? x
 const NO_CANDLE = { high: 0, low: 0, close: 0, volume: 0 };
 
 // Every loop below is written out (no shared higher-order loop), so each call site stays
-// monomorphic for the engine and no contender pays for another's types.
+// monomorphic for the engine and no contender pays for another's types. Our `update` returns
+// nothing, so each loop reads `value` after it, as the libraries return theirs.
 export function benchIndicators(options: IndicatorBenchOptions = {}): Record<string, IndicatorTiming> {
   const n = Math.max(1, options.updates ?? 200_000);
   const runs = Math.max(1, options.runs ?? 7);
@@ -110,7 +111,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Ema(20);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     tradingSignals: () => {
@@ -131,7 +135,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Sma(20);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     tradingSignals: () => {
@@ -152,7 +159,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Rsi(14);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     tradingSignals: () => {
@@ -173,7 +183,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Atr(14);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(high[i] ?? 0, low[i] ?? 0, close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(high[i] ?? 0, low[i] ?? 0, close[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     tradingSignals: () => {
@@ -194,7 +207,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new SessionVwap();
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(high[i] ?? 0, low[i] ?? 0, close[i] ?? 0, volume[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(high[i] ?? 0, low[i] ?? 0, close[i] ?? 0, volume[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     tradingSignals: () => {
@@ -215,7 +231,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Macd(12, 26, 9);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v + x.histogram;
     },
     tradingSignals: () => {
@@ -236,7 +255,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new ZeroLagMacd(12, 26, 9);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v + x.histogram;
     },
     // trading-signals' MACD over its DEMA (= 2·EMA − EMA(EMA)) is the same formula.
@@ -253,7 +275,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Bollinger(20, 2);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(close[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(close[i] ?? 0);
+        v = x.value;
+      }
       return v + x.upper;
     },
     tradingSignals: () => {
@@ -274,7 +299,10 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
     ours: () => {
       const x = new Swing(2, 2);
       let v = 0;
-      for (let i = 0; i < n; i++) v = x.update(high[i] ?? 0, low[i] ?? 0, timeMs[i] ?? 0);
+      for (let i = 0; i < n; i++) {
+        x.update(high[i] ?? 0, low[i] ?? 0, timeMs[i] ?? 0);
+        v = x.value;
+      }
       return v;
     },
     // trading-signals has separate SwingHigh and SwingLow; ours finds both, so both are timed.

@@ -58,23 +58,26 @@ export class Atr implements Indicator<[high: number, low: number, close: number]
     return this.tr;
   }
 
-  update(high: number, low: number, close: number): number {
+  update(high: number, low: number, close: number): void {
     this.bPrevClose = this.prevClose;
     this.bSum = this.sum;
     this.bAtr = this.atr;
     this.count++;
-    return this.apply(high, low, close);
+    this.apply(high, low, close);
   }
 
-  replace(high: number, low: number, close: number): number {
-    if (this.count === 0) return this.update(high, low, close);
+  replace(high: number, low: number, close: number): void {
+    if (this.count === 0) {
+      this.update(high, low, close);
+      return;
+    }
     this.prevClose = this.bPrevClose;
     this.sum = this.bSum;
     this.atr = this.bAtr;
-    return this.apply(high, low, close);
+    this.apply(high, low, close);
   }
 
-  private apply(high: number, low: number, close: number): number {
+  private apply(high: number, low: number, close: number): void {
     let tr = high - low;
     if (this.count > 1) {
       const pc = this.prevClose;
@@ -91,7 +94,6 @@ export class Atr implements Indicator<[high: number, low: number, close: number]
       this.sum += tr;
       if (this.count === this.period) this.atr = this.sum / this.period;
     }
-    return this.atr;
   }
 
   reset(): void {

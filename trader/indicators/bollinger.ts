@@ -95,7 +95,7 @@ export class Bollinger implements Indicator<[close: number], BollingerSnapshot> 
     return this.count >= this.period;
   }
 
-  update(close: number): number {
+  update(close: number): void {
     const n = this.period;
     if (this.count === 0) {
       this.anchor = close;
@@ -125,11 +125,14 @@ export class Bollinger implements Indicator<[close: number], BollingerSnapshot> 
       this.f1 = 0;
       this.f2 = 0;
     }
-    return this.publish();
+    this.publish();
   }
 
-  replace(close: number): number {
-    if (this.count === 0) return this.update(close);
+  replace(close: number): void {
+    if (this.count === 0) {
+      this.update(close);
+      return;
+    }
     const last = this.pos === 0 ? this.period - 1 : this.pos - 1;
     const old = this.ring[last] ?? 0;
     const d = close - this.anchor;
@@ -144,17 +147,16 @@ export class Bollinger implements Indicator<[close: number], BollingerSnapshot> 
       this.f2 += e * e - eo * eo;
     }
     this.ring[last] = close;
-    return this.publish();
+    this.publish();
   }
 
-  private publish(): number {
+  private publish(): void {
     const n = this.period;
-    if (this.count < n) return this.mid;
+    if (this.count < n) return;
     const m = this.s1 / n;
     const variance = this.s2 / n - m * m;
     this.mid = this.anchor + m;
     this.sd = variance > 0 ? Math.sqrt(variance) : 0;
-    return this.mid;
   }
 
   reset(): void {

@@ -29,12 +29,11 @@ function near(a: number, b: number, rel = 1e-9): boolean {
 }
 
 describe.each(CASES)('indicator contract: $name', (tc) => {
-  it('is NaN and not stable until warmed up, then stable with a finite value; update returns value', () => {
+  it('is NaN and not stable until warmed up, then stable with a finite value', () => {
     const r = tc.create();
     let firstStable = -1;
     for (let i = 0; i < N; i++) {
-      const returned = r.update(series, i);
-      expect(Object.is(returned, r.value)).toBe(true);
+      r.update(series, i);
       expect(r.isStable).toBe(!Number.isNaN(r.value));
       if (r.isStable) {
         expect(Number.isFinite(r.value)).toBe(true);
@@ -119,8 +118,7 @@ describe.each(CASES)('indicator contract: $name', (tc) => {
       r.update(other, i);
       const revisions = Math.floor(coin() * 4);
       for (let k = 0; k < revisions; k++) r.replace(other, (i + k + 1) % N);
-      const returned = r.replace(series, i);
-      expect(Object.is(returned, r.value)).toBe(true);
+      r.replace(series, i);
       const got = r.outputs();
       const want = expected[i] ?? [];
       expect(got.length).toBe(want.length);

@@ -56,38 +56,41 @@ export class Ema implements Indicator<[x: number], EmaSnapshot> {
     return this.count >= this.period;
   }
 
-  update(x: number): number {
+  update(x: number): void {
     // Hot path once seeded: `count` saturates at period + 1, so only warm-up pays for bookkeeping.
     if (this.count > this.period) {
       const e = this.ema;
       this.prevEma = e;
-      return (this.ema = x * this.alpha + e * this.beta);
+      this.ema = x * this.alpha + e * this.beta;
+      return;
     }
-    return this.warmUpdate(x);
+    this.warmUpdate(x);
   }
 
-  private warmUpdate(x: number): number {
+  private warmUpdate(x: number): void {
     this.prevSum = this.sum;
     this.prevEma = this.ema;
     this.count++;
-    return this.apply(x);
+    this.apply(x);
   }
 
-  replace(x: number): number {
-    if (this.count === 0) return this.update(x);
+  replace(x: number): void {
+    if (this.count === 0) {
+      this.update(x);
+      return;
+    }
     this.sum = this.prevSum;
     this.ema = this.prevEma;
-    return this.apply(x);
+    this.apply(x);
   }
 
-  private apply(x: number): number {
+  private apply(x: number): void {
     if (this.count > this.period) {
       this.ema = x * this.alpha + this.ema * this.beta;
     } else {
       this.sum += x;
       if (this.count === this.period) this.ema = this.sum / this.period;
     }
-    return this.ema;
   }
 
   reset(): void {

@@ -4,8 +4,11 @@ import { z } from 'zod';
  * The contract every streaming indicator honours (checked for all of them by
  * `contract.test.ts`).
  *
- * - `update(...)` consumes one closed bar (or price) in O(1) without allocating, and returns the
- *   new `value`.
+ * - `update(...)` consumes one closed bar (or price) in O(1) without allocating. It returns
+ *   nothing on purpose: in V8 a function that returns a non-integer number boxes it in a fresh
+ *   heap object whenever the call is not inlined, so a `number` result would allocate on every
+ *   update at call sites the compiler does not inline. Read `value` (a tiny getter, which V8
+ *   inlines even when its inlining budget is spent) and the other getters instead.
  * - `replace(...)` rewrites the newest input (the still-open bar) instead of appending one:
  *   `update(a); replace(b)` leaves exactly the state `update(b)` would have. Before any update it
  *   behaves as `update`. Only the newest input can be replaced (one level of undo).
@@ -16,8 +19,8 @@ import { z } from 'zod';
  * - `reset()` returns to the freshly constructed state.
  */
 export interface Indicator<Args extends readonly unknown[], Snapshot> {
-  update(...args: Args): number;
-  replace(...args: Args): number;
+  update(...args: Args): void;
+  replace(...args: Args): void;
   readonly value: number;
   readonly isStable: boolean;
   reset(): void;

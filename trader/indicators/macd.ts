@@ -70,26 +70,29 @@ export class Macd implements Indicator<[close: number], MacdSnapshot> {
     return this.sig.isStable;
   }
 
-  update(close: number): number {
-    const f = this.fast.update(close);
-    const s = this.slow.update(close);
-    if (this.slow.isStable) this.publish(f - s, this.sig.update(f - s));
-    return this.line;
-  }
-
-  replace(close: number): number {
-    const f = this.fast.replace(close);
-    const s = this.slow.replace(close);
-    // replace() never changes how many inputs were seen, so the signal EMA was fed on the bar
-    // being replaced exactly when the slow EMA is stable now.
-    if (this.slow.isStable) this.publish(f - s, this.sig.replace(f - s));
-    return this.line;
-  }
-
-  private publish(line: number, signal: number): void {
+  update(close: number): void {
+    this.fast.update(close);
+    this.slow.update(close);
+    if (!this.slow.isStable) return;
+    const line = this.fast.value - this.slow.value;
+    this.sig.update(line);
     if (this.sig.isStable) {
       this.line = line;
-      this.sigLine = signal;
+      this.sigLine = this.sig.value;
+    }
+  }
+
+  replace(close: number): void {
+    this.fast.replace(close);
+    this.slow.replace(close);
+    // replace() never changes how many inputs were seen, so the signal EMA was fed on the bar
+    // being replaced exactly when the slow EMA is stable now.
+    if (!this.slow.isStable) return;
+    const line = this.fast.value - this.slow.value;
+    this.sig.replace(line);
+    if (this.sig.isStable) {
+      this.line = line;
+      this.sigLine = this.sig.value;
     }
   }
 

@@ -61,32 +61,35 @@ export class Rsi implements Indicator<[close: number], RsiSnapshot> {
     return this.count > this.period;
   }
 
-  update(close: number): number {
+  update(close: number): void {
     this.bPrevClose = this.prevClose;
     this.bSumGain = this.sumGain;
     this.bSumLoss = this.sumLoss;
     this.bAvgGain = this.avgGain;
     this.bAvgLoss = this.avgLoss;
     this.count++;
-    return this.apply(close);
+    this.apply(close);
   }
 
-  replace(close: number): number {
-    if (this.count === 0) return this.update(close);
+  replace(close: number): void {
+    if (this.count === 0) {
+      this.update(close);
+      return;
+    }
     this.prevClose = this.bPrevClose;
     this.sumGain = this.bSumGain;
     this.sumLoss = this.bSumLoss;
     this.avgGain = this.bAvgGain;
     this.avgLoss = this.bAvgLoss;
-    return this.apply(close);
+    this.apply(close);
   }
 
-  private apply(close: number): number {
+  private apply(close: number): void {
     const changes = this.count - 1;
     if (changes === 0) {
       this.prevClose = close;
       this.out = Number.NaN;
-      return this.out;
+      return;
     }
     const diff = close - this.prevClose;
     this.prevClose = close;
@@ -100,13 +103,12 @@ export class Rsi implements Indicator<[close: number], RsiSnapshot> {
       this.sumLoss += loss;
       if (changes < this.period) {
         this.out = Number.NaN;
-        return this.out;
+        return;
       }
       this.avgGain = this.sumGain / this.period;
       this.avgLoss = this.sumLoss / this.period;
     }
     this.out = this.rsiOf(this.avgGain, this.avgLoss);
-    return this.out;
   }
 
   /** Wilder's average gain per bar (NaN until stable). */

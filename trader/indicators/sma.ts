@@ -57,7 +57,7 @@ export class Sma implements Indicator<[x: number], SmaSnapshot> {
     return this.count >= this.period;
   }
 
-  update(x: number): number {
+  update(x: number): void {
     const n = this.period;
     if (this.count >= n) {
       this.sum += x - (this.ring[this.pos] ?? 0);
@@ -73,11 +73,13 @@ export class Sma implements Indicator<[x: number], SmaSnapshot> {
       this.fresh = 0;
     }
     this.out = this.count >= n ? this.sum / n : Number.NaN;
-    return this.out;
   }
 
-  replace(x: number): number {
-    if (this.count === 0) return this.update(x);
+  replace(x: number): void {
+    if (this.count === 0) {
+      this.update(x);
+      return;
+    }
     const last = this.pos === 0 ? this.period - 1 : this.pos - 1;
     const delta = x - (this.ring[last] ?? 0);
     this.sum += delta;
@@ -85,7 +87,6 @@ export class Sma implements Indicator<[x: number], SmaSnapshot> {
     if (this.pos !== 0) this.fresh += delta;
     this.ring[last] = x;
     if (this.count >= this.period) this.out = this.sum / this.period;
-    return this.out;
   }
 
   reset(): void {

@@ -47,7 +47,7 @@ export type SwingSnapshot = z.infer<typeof schema>;
  * confirmed swing of each side replaces the older one: `lowPrice`/`lowIndex`/`lowTimeMs` and
  * `highPrice`/`highIndex`/`highTimeMs` (NaN / −1 / NaN until one is found).
  * `value` is the price of the newest confirmed swing of either side (a bar confirming both, an
- * outside bar, reports the low); `isStable` once any swing is confirmed. `update` returns `value`;
+ * outside bar, reports the low); `isStable` once any swing is confirmed;
  * `lastEvent` says what the newest bar confirmed (`SWING_HIGH | SWING_LOW` bits, 0 for none).
  * Each update compares left + right bars: O(1) for a fixed window, no allocation.
  */
@@ -130,18 +130,21 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
     return this.count;
   }
 
-  update(high: number, low: number, timeMs = Number.NaN): number {
+  update(high: number, low: number, timeMs = Number.NaN): void {
     const slot = this.pos;
     this.highs[slot] = high;
     this.lows[slot] = low;
     this.times[slot] = timeMs;
     this.count++;
     this.pos = slot + 1 === this.size ? 0 : slot + 1;
-    return this.detect(slot);
+    this.detect(slot);
   }
 
-  replace(high: number, low: number, timeMs = Number.NaN): number {
-    if (this.count === 0) return this.update(high, low, timeMs);
+  replace(high: number, low: number, timeMs = Number.NaN): void {
+    if (this.count === 0) {
+      this.update(high, low, timeMs);
+      return;
+    }
     // Undo what the newest bar confirmed (only a confirmation changes the swing state, and it
     // saved the state it overwrote).
     if (this.event !== 0) this.out = this.bOut;
@@ -159,14 +162,14 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
     this.highs[slot] = high;
     this.lows[slot] = low;
     this.times[slot] = timeMs;
-    return this.detect(slot);
+    this.detect(slot);
   }
 
   /** `newest` is the ring slot just written; the candidate is `right` slots before it. */
-  private detect(newest: number): number {
+  private detect(newest: number): void {
     this.event = 0;
     const size = this.size;
-    if (this.count < size) return this.out;
+    if (this.count < size) return;
     let c = newest - this.right;
     if (c < 0) c += size;
     const highs = this.highs;
@@ -191,7 +194,7 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
         break;
       }
     }
-    if (!isHigh && !isLow) return this.out;
+    if (!isHigh && !isLow) return;
     const index = this.count - 1 - this.right;
     this.bOut = this.out;
     if (isHigh) {
@@ -214,7 +217,6 @@ export class Swing implements Indicator<[high: number, low: number, timeMs?: num
       this.out = cl;
       this.event |= SWING_LOW;
     }
-    return this.out;
   }
 
   reset(): void {

@@ -53,25 +53,24 @@ export class SessionVwap implements Indicator<[high: number, low: number, close:
     return this.sumVolume;
   }
 
-  update(high: number, low: number, close: number, volume: number): number {
+  update(high: number, low: number, close: number, volume: number): void {
     // Checked before any state changes, so a rejected bar leaves the indicator untouched.
     if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) throw badVolume(volume);
     this.bSumPv = this.sumPv;
     this.bSumVolume = this.sumVolume;
-    return this.add(high, low, close, volume);
+    this.add(high, low, close, volume);
   }
 
-  replace(high: number, low: number, close: number, volume: number): number {
+  replace(high: number, low: number, close: number, volume: number): void {
     if (!(volume >= 0 && volume < Number.POSITIVE_INFINITY)) throw badVolume(volume);
     this.sumPv = this.bSumPv;
     this.sumVolume = this.bSumVolume;
-    return this.add(high, low, close, volume);
+    this.add(high, low, close, volume);
   }
 
-  private add(high: number, low: number, close: number, volume: number): number {
-    const pv = (this.sumPv += (high + low + close) * THIRD * volume);
-    const v = (this.sumVolume += volume);
-    return v > 0 ? pv / v : Number.NaN;
+  private add(high: number, low: number, close: number, volume: number): void {
+    this.sumPv += (high + low + close) * THIRD * volume;
+    this.sumVolume += volume;
   }
 
   /** Start a new session: forget everything accumulated so far. */

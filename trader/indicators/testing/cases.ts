@@ -12,9 +12,9 @@ import type { Series } from './series';
 
 /** One indicator, type-erased so one contract suite can drive them all on OHLCV bars. */
 export interface Runner {
-  update(s: Series, i: number): number;
+  update(s: Series, i: number): void;
   /** Replace the newest bar with bar i of s. */
-  replace(s: Series, i: number): number;
+  replace(s: Series, i: number): void;
   readonly value: number;
   readonly isStable: boolean;
   /** Every numeric output (value and the extra getters), for exact comparisons. */
@@ -35,8 +35,8 @@ export interface Case {
 
 function runner<T extends Indicator<readonly unknown[], unknown>>(
   ind: T,
-  update: (ind: T, s: Series, i: number) => number,
-  replace: (ind: T, s: Series, i: number) => number,
+  update: (ind: T, s: Series, i: number) => void,
+  replace: (ind: T, s: Series, i: number) => void,
   outputs: (ind: T) => number[],
 ): Runner {
   return {
