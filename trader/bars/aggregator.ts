@@ -118,6 +118,19 @@ export class BarAggregator {
     return false;
   }
 
+  /**
+   * Closes the open bucket now if `timeMs` is at or past its end: a tick at that time proves the
+   * bucket is over, so the engine can close bars (and decide) before it applies that tick.
+   * Returns whether it closed.
+   */
+  closeThrough(timeMs: number): boolean {
+    if (this.touchedCount > 0 && timeMs >= this.endMs) {
+      this.closeBucket();
+      return true;
+    }
+    return false;
+  }
+
   /** End of data: closes the open bucket, if any. */
   flush(): void {
     if (this.touchedCount > 0) this.closeBucket();

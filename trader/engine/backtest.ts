@@ -3,7 +3,7 @@ import type { Profile } from '../config/profile';
 import { instrumentFor } from '../config/instruments';
 import { NseCalendar, type TradingSession } from '../domain/calendar';
 import type { DenialReason, TradeRecord } from '../domain/events';
-import { istDateKey, istMidnightOfDateKey, DAY_MS } from '../domain/time';
+import { DAY_MS, IST_OFFSET_MS, istDayNumber, istMidnightOfDateKey } from '../domain/time';
 import { BarReplay } from '../market-data/replay';
 import type { Logger } from '../observability/log';
 import type { JournalStore } from '../persistence/port';
@@ -67,12 +67,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   const replay = new BarReplay(series, { barMinutes: o.barMinutes, calendar });
   const pump = new TickPump(rt.target, rt.orders);
   const gate = rt.gate;
-  const names = instruments.map((i) => i.symbol);
-  const exchanges = instruments.map((i) => i.exchange);
   let ticks = 0;
   const sink = (symbol: number, timeMs: number, price: number, volume: number): void => {
     ticks++;
-    if (gate.accept(names[symbol], exchanges[symbol], timeMs, price, volume) < 0) return;
+    if (gate.acceptIndex(symbol, timeMs, price, volume) < 0) return;
     pump.push(symbol, timeMs, price, volume, 0, 0);
   };
 
@@ -123,20 +121,19 @@ function sliceByTime(bars: ColumnarBars, fromMs: number, toMs: number): Columnar
 
 /** The sessions that have at least one bar, in date order. */
 function sessionsOf(series: readonly ColumnarBars[], calendar: NseCalendar): TradingSession[] {
-  const dates = new Set<string>();
+  const days = new Set<number>();
   for (const s of series) {
-    let lastDay = '';
+    let last = Number.NaN;
     for (let i = 0; i < s.length; i++) {
-      const t = s.startMs[i] ?? 0;
-      const d = istDateKey(t);
-      if (d !== lastDay) {
-        dates.add(d);
-        lastDay = d;
+      const d = istDayNumber(s.startMs[i] ?? 0); // integer arithmetic: this runs once per bar
+      if (d !== last) {
+        days.add(d);
+        last = d;
       }
     }
   }
-  return [...dates]
-    .sort()
-    .map((d) => calendar.sessionOn(d))
+  return [...days]
+    .sort((a, b) => a - b)
+    .map((d) => calendar.sessionAt(d * DAY_MS - IST_OFFSET_MS))
     .filter((x): x is TradingSession => x !== null);
 }

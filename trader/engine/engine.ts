@@ -15,13 +15,14 @@ type EnterIntent = Extract<Intent, { kind: 'ENTER' }>;
 
 /** Bars of one timeframe for every symbol; closes buckets for all symbols at once. */
 export interface BarFeed {
-  onTick(symbol: number, timeMs: number, price: number, volume: number): void;
-  onClock(nowMs: number): void;
+  onTick(symbol: number, timeMs: number, price: number, volume: number): unknown;
+  /** Clock-driven close (end + grace reached); returns whether a bucket closed. */
+  onClock(nowMs: number): boolean;
   flush(): void;
   /** End (exclusive) of the open bucket, NaN when none is open. */
   readonly bucketEndMs: number;
   /** Close the open bucket now if `timeMs` is at or past its end (a tick proved it is over). */
-  closeThrough(timeMs: number): void;
+  closeThrough(timeMs: number): boolean;
 }
 export type BarFeedFactory = (
   timeframeMinutes: number,
@@ -131,6 +132,14 @@ export class Engine {
   private readonly symbolIndex = new Map<string, number>();
   /** Target R per symbol for the entry in flight (set at admission, read when the entry completes). */
   private readonly pendingTargetR: number[] = [];
+  /**
+   * The earliest time at which something happens before a tick may be applied: the open bucket's
+   * end (any timeframe) or the square-off. +Infinity while unknown (no bucket open); refreshed
+   * after a tick opens one. Keeps the per-tick check to one comparison.
+   */
+  private nextBoundaryMs = Number.POSITIVE_INFINITY;
+  /** Some timeframe has no open bucket: the next tick opens one, then the boundary is refreshed. */
+  private boundaryIncomplete = true;
 
   constructor(private readonly deps: EngineDeps) {
     const n = deps.instruments.length;
@@ -156,6 +165,12 @@ export class Engine {
   get now(): number {
     return this.nowMs;
   }
+  private intentCount = 0;
+  /** Strategy intents handled since start (monotonic): benchmarks find decision ticks with it. */
+  get intentsHandled(): number {
+    return this.intentCount;
+  }
+
   /** Trades closed so far in the running session. */
   get tradesSoFar(): number {
     return this.trades.length;
@@ -185,6 +200,7 @@ export class Engine {
     this.deps.risk.setBias(bias);
     this.deps.strategy.setBias(bias);
     this.deps.strategy.onSessionStart(session.date, session.openMs);
+    this.refreshBoundary();
     this.record({
       type: 'SESSION_STARTED',
       timeMs: session.openMs,
@@ -211,9 +227,10 @@ export class Engine {
    */
   onTick(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): boolean {
     if (timeMs > this.nowMs) this.nowMs = timeMs;
-    if (this.crossesBoundary(timeMs)) {
+    if (timeMs >= this.nextBoundaryMs) {
       if (timeMs >= this.squareOffMs && !this.squaredOff) this.squareOff(timeMs);
       for (let i = 0; i < this.feeds.length; i++) this.feeds[i]?.closeThrough(timeMs);
+      this.refreshBoundary();
       if (this.orders.inFlight > 0) return false;
     }
     const px = toPaise(price);
@@ -222,6 +239,7 @@ export class Engine {
     if (matcher !== undefined) matcher.onTick(symbol, timeMs, px, bid > 0 ? toPaise(bid) : 0, ask > 0 ? toPaise(ask) : 0);
     this.deps.portfolio.mark(symbol, px);
     for (let i = 0; i < this.feeds.length; i++) this.feeds[i]?.onTick(symbol, timeMs, price, volume);
+    if (this.boundaryIncomplete) this.refreshBoundary();
     this.deps.strategy.onTick(symbol, timeMs, px, this.out);
     if (this.deps.portfolio.openPositions > 0 && this.haltReason === null) {
       if (this.deps.risk.breached(this.deps.portfolio.realisedNetPaise, this.deps.portfolio.unrealisedPaise)) {
@@ -231,20 +249,25 @@ export class Engine {
     return true;
   }
 
-  private crossesBoundary(timeMs: number): boolean {
-    if (timeMs >= this.squareOffMs && !this.squaredOff) return true;
+  private refreshBoundary(): void {
+    let next = this.squaredOff ? Number.POSITIVE_INFINITY : this.squareOffMs;
+    let incomplete = false;
     for (let i = 0; i < this.feeds.length; i++) {
-      const f = this.feeds[i];
-      if (f !== undefined && timeMs >= f.bucketEndMs) return true;
+      const end = this.feeds[i]?.bucketEndMs ?? Number.NaN;
+      if (Number.isNaN(end)) incomplete = true;
+      else if (end < next) next = end;
     }
-    return false;
+    this.nextBoundaryMs = next;
+    this.boundaryIncomplete = incomplete;
   }
 
   /** Time passes without ticks (live timer or the simulator's clock): close bars, square off. */
   onClock(nowMs: number): void {
     if (nowMs > this.nowMs) this.nowMs = nowMs;
     if (nowMs >= this.squareOffMs && !this.squaredOff) this.squareOff(nowMs);
-    for (const f of this.feeds) f.onClock(nowMs);
+    let closed = false;
+    for (const f of this.feeds) closed = f.onClock(nowMs) || closed;
+    if (closed || this.squaredOff) this.refreshBoundary();
   }
 
   /** The operator's kill switch (read outside the engine). */
@@ -256,6 +279,7 @@ export class Engine {
   async endSession(): Promise<DaySummary> {
     for (const f of this.feeds) f.flush();
     if (!this.squaredOff) this.squareOff(this.nowMs);
+    this.refreshBoundary();
     await this.orders.idle();
     const flat = this.deps.portfolio.openPositions === 0;
     this.record({ type: 'SESSION_ENDED', timeMs: this.nowMs, flat });
@@ -343,6 +367,7 @@ export class Engine {
   }
 
   private onIntent(intent: Intent): void {
+    this.intentCount += 1;
     this.signals += intent.kind === 'ENTER' ? 1 : 0;
     this.record({ type: 'SIGNAL', timeMs: intent.decidedAtMs, intent });
     const symbol = this.symbolIndex.get(intent.symbol);

@@ -97,21 +97,8 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     portfolio,
     journal,
     log,
-    bars: (timeframeMinutes, onClose, onBucketClosed) => {
-      const agg = new BarAggregator({ timeframeMinutes, symbolCount: instruments.length, calendar, graceMs: profile.barGraceMs, onClose, onBucketClosed });
-      return {
-        onTick: (s, t, p, v) => agg.onTick(s, t, p, v),
-        onClock: (t) => agg.onClock(t),
-        flush: () => agg.flush(),
-        get bucketEndMs() {
-          return agg.bucketEndMs;
-        },
-        // A tick at or past the end proves the bucket is over: close it without waiting for the grace.
-        closeThrough: (t) => {
-          if (t >= agg.bucketEndMs) agg.onClock(t + profile.barGraceMs);
-        },
-      };
-    },
+    bars: (timeframeMinutes, onClose, onBucketClosed) =>
+      new BarAggregator({ timeframeMinutes, symbolCount: instruments.length, calendar, graceMs: profile.barGraceMs, onClose, onBucketClosed }),
     orders,
     matcher: broker,
   });

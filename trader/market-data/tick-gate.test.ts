@@ -96,3 +96,27 @@ describe('TickGate', () => {
     );
   });
 });
+
+describe('TickGate.acceptIndex', () => {
+  it('applies the same checks as accept, by dense index', () => {
+    const cal = new NseCalendar();
+    const byName = new TickGate([{ symbol: 'RELIANCE', exchange: 'NSE' }], cal);
+    const byIndex = new TickGate([{ symbol: 'RELIANCE', exchange: 'NSE' }], cal);
+    const t = istTimeOnDate('2024-05-21', '10:00');
+    const cases: [number, number, number | undefined][] = [
+      [t, 100, 5],
+      [t, 100, 5], // duplicate
+      [t - 1, 101, 1], // out of order
+      [t + 1, 0, 1], // non-positive
+      [t + 2, Number.NaN, 1], // malformed
+      [istTimeOnDate('2024-05-21', '16:00'), 100, 1], // outside the session
+      [t + 3, 100.05, 2],
+    ];
+    for (const [time, price, vol] of cases) {
+      expect(byIndex.acceptIndex(0, time, price, vol)).toBe(byName.accept('RELIANCE', 'NSE', time, price, vol));
+    }
+    expect(byIndex.rejectCounts()).toEqual(byName.rejectCounts());
+    expect(byIndex.acceptIndex(1, t + 9, 100, 1)).toBe(-1);
+    expect(byIndex.rejected('UNKNOWN_SYMBOL')).toBe(1);
+  });
+});

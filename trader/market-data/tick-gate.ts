@@ -106,6 +106,29 @@ export class TickGate {
     if (price <= 0) return this.reject(1);
     const i = this.indexOf(symbol, exchange);
     if (i < 0) return this.reject(2);
+    return this.admit(i, timeMs, price, volume);
+  }
+
+  /**
+   * The same checks for a tick whose instrument is already resolved to its dense index (replay of
+   * bar files, where the symbol is known per series): no name lookups on the hot path.
+   */
+  acceptIndex(index: number, timeMs: number, price: number, volume?: number, bid?: number, ask?: number): number {
+    if (
+      !Number.isFinite(timeMs) ||
+      !Number.isFinite(price) ||
+      (volume !== undefined && !(Number.isInteger(volume) && volume >= 0)) ||
+      (bid !== undefined && !(Number.isFinite(bid) && bid >= 0)) ||
+      (ask !== undefined && !(Number.isFinite(ask) && ask >= 0))
+    ) {
+      return this.reject(0);
+    }
+    if (price <= 0) return this.reject(1);
+    if (!(index >= 0 && index < this.size)) return this.reject(2);
+    return this.admit(index, timeMs, price, volume);
+  }
+
+  private admit(i: number, timeMs: number, price: number, volume: number | undefined): number {
     if (!this.inSession(timeMs)) return this.reject(5);
     if (this.seen[i] === 1) {
       const last = this.lastTime[i] ?? 0;

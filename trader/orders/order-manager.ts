@@ -2,7 +2,7 @@ import type { JournalEvent } from '../domain/events';
 import type { Instrument } from '../domain/instrument';
 import type { Direction, ExitReason } from '../domain/intent';
 import type { BrokerEvent, BrokerOrderView, Fill, OrderPurpose, OrderRequest, Product, SubmitOutcome } from '../domain/order';
-import { formatIst } from '../domain/time';
+import { istDateKey, istDayNumber, istMinuteOfDay } from '../domain/time';
 import type { BrokerPort } from '../brokers/port';
 import type { Clock } from '../engine/clock';
 import type { OrderPort } from '../engine/engine';
@@ -543,8 +543,22 @@ export class OrderManager implements OrderPort {
 
   private clientId(symbol: string, signalBarMs: number, suffix: string): string {
     // e.g. tfl-RELIANCE-202405211030-E: strategy, symbol, signal bar (IST), purpose.
-    const stamp = formatIst(signalBarMs).slice(0, 16).replace(/[-T:]/g, '');
-    return `${this.deps.strategyId}-${symbol}-${stamp}-${suffix}`;
+    return `${this.deps.strategyId}-${symbol}-${this.stamp(signalBarMs)}-${suffix}`;
+  }
+
+  private stampDay = Number.NaN;
+  private stampDate = '';
+  /** YYYYMMDDHHmm of an instant in IST; the date part is formatted once per day. */
+  private stamp(epochMs: number): string {
+    const day = istDayNumber(epochMs);
+    if (day !== this.stampDay) {
+      this.stampDay = day;
+      this.stampDate = istDateKey(epochMs).replace(/-/g, '');
+    }
+    const m = istMinuteOfDay(epochMs);
+    const hh = Math.floor(m / 60);
+    const mm = m % 60;
+    return `${this.stampDate}${hh < 10 ? '0' : ''}${hh}${mm < 10 ? '0' : ''}${mm}`;
   }
 
   private get listener(): OrderListener {

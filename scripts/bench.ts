@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
+import { join } from 'node:path';
+import { ROOT, TRADER_TARGET } from './bundle';
+
+/**
+ * `npm run bench`: the benchmarks run from an esbuild bundle built like the deployed trader's
+ * (no keep-names wrappers, the same target), not through the tsx loader, so they measure the
+ * code as it runs in production. Extra arguments (e.g. --quick) pass through.
+ */
+const out = join(ROOT, 'dist', 'bench', 'run.mjs');
+buildSync({
+  entryPoints: [join(ROOT, 'bench', 'run.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: TRADER_TARGET,
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'bench')) },
+});
+const r = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', out, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
