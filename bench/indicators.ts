@@ -61,7 +61,7 @@ function inputs(n: number): Inputs {
 let sink = 0;
 
 /** One timed pass: performs all `n` updates on a fresh instance and returns a result to sink. */
-type Run = () => number;
+type Run = (d: Inputs) => number;
 
 interface Contenders {
   readonly ours: Run;
@@ -69,9 +69,9 @@ interface Contenders {
   readonly technicalIndicators: Run | null;
 }
 
-function elapsedNs(run: Run): number {
+function elapsedNs(run: Run, d: Inputs): number {
   const t0 = process.hrtime.bigint();
-  sink += run();
+  sink += run(d);
   return Number(process.hrtime.bigint() - t0);
 }
 
@@ -79,15 +79,16 @@ function elapsedNs(run: Run): number {
  * Warm each contender up once, then time `runs` rounds, the contenders interleaved within each
  * round so that load from other processes hits all of them alike; report the best round.
  */
-function measure(n: number, runs: number, c: Contenders): IndicatorTiming {
+function measure(d: Inputs, runs: number, c: Contenders): IndicatorTiming {
+  const n = d.n;
   const list = [c.ours, c.tradingSignals, c.technicalIndicators];
   const bestNs = list.map(() => Number.POSITIVE_INFINITY);
   list.forEach((run) => {
-    if (run !== null) sink += run();
+    if (run !== null) sink += run(d);
   });
   for (let r = 0; r < runs; r++) {
     list.forEach((run, k) => {
-      if (run !== null) bestNs[k] = Math.min(bestNs[k] ?? Number.POSITIVE_INFINITY, elapsedNs(run));
+      if (run !== null) bestNs[k] = Math.min(bestNs[k] ?? Number.POSITIVE_INFINITY, elapsedNs(run, d));
     });
   }
   const perUpdate = (k: number): number | null => (list[k] === null ? null : (bestNs[k] ?? Number.NaN) / n);
@@ -98,17 +99,19 @@ const num = (x: number | null | undefined): number => (typeof x === 'number' ? x
 const NO_CANDLE = { high: 0, low: 0, close: 0, volume: 0 };
 
 // Every loop below is written out (no shared higher-order loop), so each call site stays
-// monomorphic for the engine and no contender pays for another's types. Our `update` returns
+// monomorphic for the engine and no contender pays for another's types; each reads its arrays
+// from locals, so the loop itself costs as little as possible for every contender. Our `update` returns
 // nothing, so each loop reads `value` after it, as the libraries return theirs.
 export function benchIndicators(options: IndicatorBenchOptions = {}): Record<string, IndicatorTiming> {
   const n = Math.max(1, options.updates ?? 200_000);
   const runs = Math.max(1, options.runs ?? 7);
-  const { high, low, close, volume, timeMs, candles } = inputs(n);
-  const m = (c: Contenders): IndicatorTiming => measure(n, runs, c);
+  const data = inputs(n);
+  const m = (c: Contenders): IndicatorTiming => measure(data, runs, c);
   const out: Record<string, IndicatorTiming> = {};
 
   out.ema = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new Ema(20);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -117,13 +120,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.EMA(20);
       let v: number | null = null;
       for (let i = 0; i < n; i++) v = x.add(close[i] ?? 0);
       return num(v);
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, close } = d;
       const x = new ti.EMA({ period: 20, values: [] });
       let v: number | undefined;
       for (let i = 0; i < n; i++) v = x.nextValue(close[i] ?? 0);
@@ -132,7 +137,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.sma = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new Sma(20);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -141,13 +147,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.SMA(20);
       let v: number | null = null;
       for (let i = 0; i < n; i++) v = x.add(close[i] ?? 0);
       return num(v);
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, close } = d;
       const x = new ti.SMA({ period: 20, values: [] });
       let v: number | undefined;
       for (let i = 0; i < n; i++) v = x.nextValue(close[i] ?? 0);
@@ -156,7 +164,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.rsi = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new Rsi(14);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -165,13 +174,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.RSI(14);
       let v: number | null = null;
       for (let i = 0; i < n; i++) v = x.add(close[i] ?? 0);
       return num(v);
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, close } = d;
       const x = new ti.RSI({ period: 14, values: [] });
       let v: number | undefined;
       for (let i = 0; i < n; i++) v = x.nextValue(close[i] ?? 0);
@@ -180,7 +191,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.atr = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, high, low, close } = d;
       const x = new Atr(14);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -189,13 +201,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, candles } = d;
       const x = new ts.ATR(14);
       let v: number | null = null;
       for (let i = 0; i < n; i++) v = x.add(candles[i] ?? NO_CANDLE);
       return num(v);
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, candles } = d;
       const x = new ti.ATR({ period: 14, high: [], low: [], close: [] });
       let v: number | undefined;
       for (let i = 0; i < n; i++) v = x.nextValue(candles[i] ?? NO_CANDLE);
@@ -204,7 +218,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.vwap = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, high, low, close, volume } = d;
       const x = new SessionVwap();
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -213,13 +228,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, candles } = d;
       const x = new ts.VWAP();
       let v: number | null = null;
       for (let i = 0; i < n; i++) v = x.add(candles[i] ?? NO_CANDLE);
       return num(v);
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, candles } = d;
       const x = new ti.VWAP({ high: [], low: [], close: [], volume: [] });
       let v: number | undefined;
       for (let i = 0; i < n; i++) v = x.nextValue(candles[i] ?? NO_CANDLE);
@@ -228,7 +245,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.macd = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new Macd(12, 26, 9);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -237,13 +255,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v + x.histogram;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9));
       let v = 0;
       for (let i = 0; i < n; i++) v = num(x.add(close[i] ?? 0)?.histogram);
       return v;
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, close } = d;
       const x = new ti.MACD({ values: [], fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
       let v = 0;
       for (let i = 0; i < n; i++) v = num(x.nextValue(close[i] ?? 0)?.histogram);
@@ -252,7 +272,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.zeroLagMacd = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new ZeroLagMacd(12, 26, 9);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -262,7 +283,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       return v + x.histogram;
     },
     // trading-signals' MACD over its DEMA (= 2·EMA − EMA(EMA)) is the same formula.
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.MACD(new ts.DEMA(12), new ts.DEMA(26), new ts.DEMA(9));
       let v = 0;
       for (let i = 0; i < n; i++) v = num(x.add(close[i] ?? 0)?.histogram);
@@ -272,7 +294,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.bollinger = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, close } = d;
       const x = new Bollinger(20, 2);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -281,13 +304,15 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       }
       return v + x.upper;
     },
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, close } = d;
       const x = new ts.BollingerBands(20, 2);
       let v = 0;
       for (let i = 0; i < n; i++) v = num(x.add(close[i] ?? 0)?.upper);
       return v;
     },
-    technicalIndicators: () => {
+    technicalIndicators: (d) => {
+      const { n, close } = d;
       const x = new ti.BollingerBands({ period: 20, stdDev: 2, values: [] });
       let v = 0;
       for (let i = 0; i < n; i++) v = num(x.nextValue(close[i] ?? 0)?.upper);
@@ -296,7 +321,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   });
 
   out.swing = m({
-    ours: () => {
+    ours: (d) => {
+      const { n, high, low, timeMs } = d;
       const x = new Swing(2, 2);
       let v = 0;
       for (let i = 0; i < n; i++) {
@@ -306,7 +332,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
       return v;
     },
     // trading-signals has separate SwingHigh and SwingLow; ours finds both, so both are timed.
-    tradingSignals: () => {
+    tradingSignals: (d) => {
+      const { n, candles } = d;
       const h = new ts.SwingHigh({ lookback: 2 });
       const l = new ts.SwingLow({ lookback: 2 });
       let v = 0;
