@@ -43,7 +43,13 @@ export interface StoredPosition {
   readonly symbol: string;
   readonly netQty: number;
   readonly avgPricePaise: number;
+  /** The protective level the trader wants at the broker. */
   readonly stopPaise: number;
+  /**
+   * Set (and saved) before an exit starts cancelling the stop: a restart continues the exit
+   * instead of re-protecting the position. Null when no exit is in progress.
+   */
+  readonly exitingReason: ExitReason | null;
   readonly updatedMs: number;
 }
 
