@@ -3,6 +3,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MINUTE_MS } from '../../domain/time';
 import type { MarketSimulator } from './generator';
 import { Prng } from './prng';
+import { SymbolTable, armAuthTimer, handleClientText, invalidAction, newConn, tickText, type ProtocolConn } from './protocol';
 
 /**
  * The simulator served over a local WebSocket in OpenAlgo's proxy protocol (brokers.md §2), so
@@ -63,37 +64,12 @@ export interface SimServerStats {
   readonly ended: boolean;
 }
 
-const BROKER = 'tfl-sim';
 const UNKNOWN_SYMBOL = 'ZZSIMFAKE';
 
-interface Conn {
-  readonly ws: WebSocket;
-  authed: boolean;
-  /** Per symbol index: subscribed? */
-  readonly subs: Uint8Array;
-  subCount: number;
-  mode: 1 | 2 | 3;
+type Conn = ProtocolConn & {
   silent: boolean;
   dropping: boolean;
-  authTimer: NodeJS.Timeout | undefined;
-}
-
-function errorMsg(code: string, message: string): string {
-  return JSON.stringify({ status: 'error', code, message });
-}
-
-function parseMode(v: unknown): 1 | 2 | 3 | null {
-  if (v === undefined) return 2;
-  if (v === 1 || v === 2 || v === 3) return v;
-  if (typeof v === 'string') {
-    const s = v.toLowerCase();
-    if (s === 'ltp') return 1;
-    if (s === 'quote') return 2;
-    if (s === 'depth') return 3;
-  }
-  return null;
-}
-const MODE_NAME = { 1: 'LTP', 2: 'Quote', 3: 'Depth' } as const;
+};
 
 export class SimServer {
   readonly host: string;
@@ -112,9 +88,7 @@ export class SimServer {
   private readonly malformedRate: number;
   private readonly malformedKinds: readonly MalformedKind[];
   private readonly faultRng: Prng;
-  private readonly symbolIndex = new Map<string, number>();
-  private readonly symJson: string[];
-  private readonly exJson: string[];
+  private readonly table: SymbolTable;
   private readonly lastMsg: (string | undefined)[];
   private readonly prevMsg: (string | undefined)[];
   private readonly injected: Record<MalformedKind, number> = {
@@ -163,9 +137,7 @@ export class SimServer {
     this.malformedRate = f.malformedRate ?? 0;
     this.malformedKinds = f.malformedKinds ?? MALFORMED_KINDS;
     this.faultRng = new Prng(f.malformedSeed ?? 1);
-    this.sim.symbols.forEach((s, i) => this.symbolIndex.set(`${s.exchange}\u0000${s.symbol}`, i));
-    this.symJson = this.sim.symbols.map((s) => JSON.stringify(s.symbol));
-    this.exJson = this.sim.symbols.map((s) => JSON.stringify(s.exchange));
+    this.table = new SymbolTable(this.sim.symbols);
     this.lastMsg = this.sim.symbols.map(() => undefined);
     this.prevMsg = this.sim.symbols.map(() => undefined);
     this.nextMinuteMs = this.sim.session.openMs + MINUTE_MS;
@@ -217,19 +189,8 @@ export class SimServer {
 
   private onConnection(ws: WebSocket): void {
     this.connections++;
-    const conn: Conn = {
-      ws,
-      authed: false,
-      subs: new Uint8Array(this.sim.symbols.length),
-      subCount: 0,
-      mode: 2,
-      silent: false,
-      dropping: false,
-      authTimer: undefined,
-    };
-    conn.authTimer = setTimeout(() => {
-      if (!conn.authed) ws.close(4401, 'auth timeout');
-    }, this.authGraceMs);
+    const conn: Conn = { ...newConn(ws, this.sim.symbols.length), silent: false, dropping: false };
+    armAuthTimer(conn, this.authGraceMs);
     this.conns.add(conn);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (conn.silent) return;
@@ -254,127 +215,18 @@ export class SimServer {
   }
 
   private onMessage(conn: Conn, text: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      conn.ws.send(errorMsg('INVALID_JSON', 'Invalid JSON message'));
-      return;
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      conn.ws.send(errorMsg('INVALID_JSON', 'Invalid JSON message'));
-      return;
-    }
-    const m = msg as Record<string, unknown>;
-    const action = m.action ?? m.type;
-    if (action === 'authenticate') {
-      const key = m.api_key ?? m.apikey;
-      if (typeof key !== 'string' || key.length === 0) {
-        conn.ws.send(errorMsg('AUTHENTICATION_ERROR', 'API key is required'));
-        conn.ws.close(1008, 'authentication failed');
+    const r = handleClientText(conn, text, this.apiKey, this.table);
+    switch (r.kind) {
+      case 'handled':
         return;
-      }
-      if (key !== this.apiKey) {
-        conn.ws.send(errorMsg('AUTHENTICATION_ERROR', 'Invalid API key'));
-        conn.ws.close(1008, 'authentication failed');
+      case 'subscribed':
+        if (this.ended && r.ok > 0) conn.ws.send(this.endText());
+        this.kick();
         return;
-      }
-      conn.authed = true;
-      if (conn.authTimer) clearTimeout(conn.authTimer);
-      conn.ws.send(
-        JSON.stringify({
-          type: 'auth',
-          status: 'success',
-          message: 'Authentication successful',
-          broker: BROKER,
-          user_id: 'sim',
-          supported_features: { ltp: true, quote: true, depth: false },
-        }),
-      );
-      return;
-    }
-    if (!conn.authed) {
-      conn.ws.send(errorMsg('NOT_AUTHENTICATED', 'You must authenticate first'));
-      return;
-    }
-    switch (action) {
-      case 'subscribe':
-        this.subscribe(conn, m);
+      case 'other':
+        invalidAction(conn, r.action);
         return;
-      case 'unsubscribe':
-      case 'unsubscribe_all':
-        this.unsubscribe(conn, m, action === 'unsubscribe_all');
-        return;
-      case 'ping':
-        conn.ws.send(JSON.stringify({ type: 'pong', status: 'success', server_timestamp: Date.now(), client_timestamp: m.timestamp }));
-        return;
-      default:
-        conn.ws.send(errorMsg('INVALID_ACTION', `Invalid action: ${typeof action === 'string' ? action : JSON.stringify(action)}`));
     }
-  }
-
-  private requested(m: Record<string, unknown>): { symbol: unknown; exchange: unknown }[] {
-    if (Array.isArray(m.symbols)) {
-      return m.symbols.map((s: unknown) => (typeof s === 'object' && s !== null ? (s as { symbol: unknown; exchange: unknown }) : { symbol: s, exchange: undefined }));
-    }
-    if (m.symbol !== undefined) return [{ symbol: m.symbol, exchange: m.exchange }];
-    return [];
-  }
-
-  private subscribe(conn: Conn, m: Record<string, unknown>): void {
-    const mode = parseMode(m.mode);
-    if (mode === null) {
-      conn.ws.send(errorMsg('INVALID_MODE', `Invalid mode: ${JSON.stringify(m.mode)}`));
-      return;
-    }
-    const req = this.requested(m);
-    if (req.length === 0) {
-      conn.ws.send(errorMsg('INVALID_PARAMETERS', 'At least one symbol must be specified'));
-      return;
-    }
-    conn.mode = mode;
-    let ok = 0;
-    const results = req.map(({ symbol, exchange }) => {
-      const i = typeof symbol === 'string' && typeof exchange === 'string' ? this.symbolIndex.get(`${exchange}\u0000${symbol}`) : undefined;
-      if (i === undefined) return { symbol, exchange, status: 'error', message: 'Symbol not found in simulator', broker: BROKER };
-      if (conn.subs[i] !== 1) {
-        conn.subs[i] = 1;
-        conn.subCount++;
-      }
-      ok++;
-      return { symbol, exchange, status: 'success', mode: MODE_NAME[mode], broker: BROKER };
-    });
-    // 'partial' as OpenAlgo when some fail; 'error' when none succeed (our choice).
-    const status = ok === req.length ? 'success' : ok > 0 ? 'partial' : 'error';
-    conn.ws.send(
-      JSON.stringify({
-        type: 'subscribe',
-        status,
-        subscriptions: results,
-        message: 'Subscription processing complete',
-        broker: BROKER,
-        ...(typeof m.request_id === 'string' ? { request_id: m.request_id } : {}),
-      }),
-    );
-    if (this.ended && ok > 0) conn.ws.send(this.endText());
-    this.kick();
-  }
-
-  private unsubscribe(conn: Conn, m: Record<string, unknown>, all: boolean): void {
-    const successful: unknown[] = [];
-    const failed: unknown[] = [];
-    const req: { symbol: unknown; exchange: unknown }[] = all ? this.sim.symbols.map((s) => ({ symbol: s.symbol, exchange: s.exchange })) : this.requested(m);
-    for (const { symbol, exchange } of req) {
-      const i = typeof symbol === 'string' && typeof exchange === 'string' ? this.symbolIndex.get(`${exchange}\u0000${symbol}`) : undefined;
-      if (i !== undefined && conn.subs[i] === 1) {
-        conn.subs[i] = 0;
-        conn.subCount--;
-        successful.push({ symbol, exchange });
-      } else if (!all) failed.push({ symbol, exchange, message: 'Not subscribed' });
-    }
-    conn.ws.send(
-      JSON.stringify({ type: 'unsubscribe', status: failed.length === 0 ? 'success' : successful.length > 0 ? 'partial' : 'error', successful, failed, broker: BROKER }),
-    );
   }
 
   // ------------------------------------------------------------------ streaming
@@ -511,13 +363,7 @@ export class SimServer {
   }
 
   private tickText(mode: 1 | 2 | 3): string {
-    const c = this.cursor;
-    const i = c.symbolIndex;
-    const head = `{"type":"market_data","symbol":${this.symJson[i] ?? '""'},"exchange":${this.exJson[i] ?? '""'},"mode":${mode},"broker":"${BROKER}","data":{"ltp":${c.pricePaise / 100},"timestamp":${c.timeMs}`;
-    if (mode === 1) return `${head}}}`;
-    const ohlc = `"open":${c.dayOpen(i)},"high":${c.dayHigh(i)},"low":${c.dayLow(i)},"close":${c.prevClose(i)}`;
-    if (!c.hasQuote) return `${head},${ohlc}}}`;
-    return `${head},"volume":${c.cumulativeVolume},"bid_price":${c.bidPaise / 100},"ask_price":${c.askPaise / 100},"last_trade_quantity":${c.quantity},${ohlc}}}`;
+    return tickText(this.cursor, this.table, mode);
   }
 
   private inject(i: number, text: string): void {
