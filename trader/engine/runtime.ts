@@ -8,7 +8,7 @@ import type { Bias } from '../domain/intent';
 import { parseHhmm } from '../domain/time';
 import { TickGate } from '../market-data/tick-gate';
 import type { Logger } from '../observability/log';
-import { OrderManager, type CostFn } from '../orders/order-manager';
+import { journalPersistence, OrderManager, type CostFn } from '../orders/order-manager';
 import { Journal } from '../persistence/journal';
 import type { JournalStore } from '../persistence/port';
 import { Portfolio } from '../portfolio/portfolio';
@@ -87,7 +87,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     product: profile.product,
     costs,
     log,
-    persist: () => journal.flush(),
+    persistence: journalPersistence(() => journal.flush()),
   });
   const engine = new Engine({
     profile: { name: profile.name, strategyId: profile.strategy, squareOffMinute: parseHhmm(profile.squareOff), mode: opts.mode },

@@ -14,6 +14,59 @@ export interface TrackedOrder {
   record: OrderRecord;
   readonly symbol: number;
   exitReason: ExitReason | null;
+  /** Signal bar of the position this order belongs to (part of its client order id). */
+  readonly signalBarMs: number;
+  /** Stop the entry was sized against (the position's initial stop). */
+  readonly plannedStopPaise: number;
+}
+
+/** The protective state of a symbol's position, saved so a restart continues what was under way. */
+export interface ProtectiveState {
+  readonly symbol: number;
+  readonly stopPaise: number;
+  readonly exitingReason: ExitReason | null;
+}
+
+/**
+ * Where orders are made durable. Paper and backtest runs journal them; live runs write them to
+ * the state store. `created` must resolve before the order is sent (no broker call without a
+ * saved intent) and reject when the intent could not be saved.
+ */
+export interface OrderPersistence {
+  created(order: TrackedOrder): Promise<void>;
+  /** A state change of an order; `previousVersion` is the version the store holds. Ordered per order. */
+  changed(order: TrackedOrder, previousVersion: number): void;
+  fill(fill: Fill, costsPaise: number): void;
+  /** Saved before an exit starts cancelling the stop; resolves once durable. */
+  protective(state: ProtectiveState): Promise<void>;
+}
+
+/** Paper and backtest: the journal already records every change; intents wait for it to flush. */
+export function journalPersistence(flush: () => Promise<void>): OrderPersistence {
+  return {
+    created: () => flush(),
+    changed: () => undefined,
+    fill: () => undefined,
+    protective: () => Promise.resolve(),
+  };
+}
+
+/** The recovery view of a stored order (see persistence/state-store.ts StoredOrder). */
+export interface StoredOrderLike {
+  readonly record: OrderRecord;
+  readonly exitReason: ExitReason | null;
+  readonly plannedStopPaise: number;
+  readonly signalBarMs: number;
+}
+
+export interface ReconcileReport {
+  readonly adopted: number;
+  readonly resubmitted: number;
+  readonly abandoned: number;
+  readonly fillsApplied: number;
+  readonly stopsPlaced: number;
+  readonly exitsContinued: number;
+  readonly unknownBrokerOrders: number;
 }
 
 /** What the order manager tells the engine. */
@@ -38,8 +91,7 @@ export interface OrderManagerDeps {
   readonly product: Product;
   readonly costs: CostFn;
   readonly log: Logger;
-  /** Persist before sending: resolves once every journal entry so far is durable. */
-  readonly persist: () => Promise<void>;
+  readonly persistence: OrderPersistence;
 }
 
 interface SymbolOrders {
@@ -183,6 +235,123 @@ export class OrderManager implements OrderPort {
     });
   }
 
+  // ---- recovery ----------------------------------------------------------------------------
+
+  /**
+   * Rebuild from stored orders after a restart (no broker calls). The portfolio must already be
+   * restored from the stored fills: each symbol's current position group is the newest signal
+   * bar with orders, and it is live only while a position is open or an order of it is working.
+   */
+  restore(orders: readonly StoredOrderLike[], positions: readonly { symbol: string; stopPaise: number; exitingReason: ExitReason | null }[]): void {
+    const sorted = [...orders].sort((a, b) => a.record.createdMs - b.record.createdMs || a.record.request.clientOrderId.localeCompare(b.record.request.clientOrderId));
+    for (const o of sorted) {
+      const symbol = this.symbolIndex.get(o.record.request.symbol);
+      if (symbol === undefined) throw new Error(`stored order ${o.record.request.clientOrderId} is for ${o.record.request.symbol}, which this profile does not trade`);
+      const t: TrackedOrder = { record: o.record, symbol, exitReason: o.exitReason, signalBarMs: o.signalBarMs, plannedStopPaise: o.plannedStopPaise };
+      this.byClientId.set(o.record.request.clientOrderId, t);
+      if (o.record.brokerOrderId !== null) this.bindBrokerId(t, o.record.brokerOrderId);
+    }
+    const bySymbol = new Map<number, TrackedOrder[]>();
+    for (const t of this.byClientId.values()) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t]);
+    for (const [symbol, mine] of bySymbol) {
+      const slot = this.slot(symbol);
+      const seqOf = (t: TrackedOrder): number => Number(/-[SX](\d+)$/.exec(t.record.request.clientOrderId)?.[1] ?? 0);
+      const latest = Math.max(...mine.map((t) => t.signalBarMs));
+      const group = mine.filter((t) => t.signalBarMs === latest);
+      const pos = this.listener.positionQty(symbol);
+      const working = group.some((t) => !isTerminal(t.record.state));
+      slot.signalBarMs = latest;
+      slot.entry = group.find((t) => t.record.purpose === 'ENTRY') ?? null;
+      const stops = group.filter((t) => t.record.purpose === 'STOP').sort((a, b) => seqOf(a) - seqOf(b));
+      slot.stop = stops[stops.length - 1] ?? null;
+      slot.exits = group.filter((t) => t.record.purpose === 'EXIT').sort((a, b) => seqOf(a) - seqOf(b));
+      slot.stopSeq = stops.length > 0 ? Math.max(...stops.map(seqOf)) : 0;
+      slot.exitSeq = slot.exits.length > 0 ? Math.max(...slot.exits.map(seqOf)) : 0;
+      const entry = slot.entry;
+      slot.direction = entry === null || (pos === 0 && !working) ? null : entry.record.request.side === 'BUY' ? 'LONG' : 'SHORT';
+      const stored = positions.find((p) => p.symbol === this.inst(symbol).symbol);
+      slot.stopPaise = stored?.stopPaise ?? slot.stop?.record.request.triggerPaise ?? entry?.plannedStopPaise ?? 0;
+      slot.exitReason = stored?.exitingReason ?? null;
+      slot.exiting = slot.direction !== null && slot.exitReason !== null;
+      slot.entryCompleteSent = entry !== null && (entry.record.state === 'FILLED' || (isTerminal(entry.record.state) && entry.record.filledQty > 0));
+    }
+  }
+
+  /**
+   * Bring our orders in line with the broker before anything trades (issue 3 §4): orders we
+   * know are updated to the broker's state; intents that may or may not have been sent are looked
+   * up, never blindly resent (found: adopted; not found: a protective order or a still-valid
+   * entry is sent once, a stale entry abandoned); every broker fill of our orders is applied once
+   * by execution id; open positions without a working stop get one; exits under way continue.
+   */
+  async reconcile(nowMs: number, entryValidityMs: number): Promise<ReconcileReport> {
+    const report = { adopted: 0, resubmitted: 0, abandoned: 0, fillsApplied: 0, stopsPlaced: 0, exitsContinued: 0, unknownBrokerOrders: 0 };
+    const book = await this.deps.broker.orderBook();
+    const byId = new Map(book.map((v) => [v.brokerOrderId, v]));
+    for (const t of [...this.byClientId.values()]) {
+      if (isTerminal(t.record.state) && t.record.brokerOrderId !== null) {
+        const v = byId.get(t.record.brokerOrderId);
+        if (v !== undefined) this.applyView(t, v);
+        continue;
+      }
+      if (t.record.brokerOrderId !== null) {
+        const v = byId.get(t.record.brokerOrderId);
+        if (v !== undefined) this.applyView(t, v);
+        continue;
+      }
+      if (isTerminal(t.record.state)) continue;
+      // PENDING_SUBMIT or UNKNOWN: it may or may not have reached the broker.
+      const found = await this.deps.broker.findOrder(t.record.request, t.record.createdMs);
+      if (found === 'ambiguous') throw new Error(`cannot tell which broker order ${t.record.request.clientOrderId} is: reconcile by hand`);
+      if (found !== 'none') {
+        this.bindBrokerId(t, found.brokerOrderId);
+        this.step(t, { kind: 'SUBMIT_ACCEPTED', brokerOrderId: found.brokerOrderId, timeMs: nowMs });
+        this.applyView(t, found);
+        report.adopted++;
+        continue;
+      }
+      const stale = t.record.purpose === 'ENTRY' && nowMs - t.record.createdMs > entryValidityMs;
+      if (stale) {
+        this.step(t, { kind: 'RECONCILED_NOT_FOUND', then: 'ABANDON', timeMs: nowMs });
+        this.afterTerminal(t);
+        report.abandoned++;
+        continue;
+      }
+      if (t.record.state === 'UNKNOWN') this.step(t, { kind: 'RECONCILED_NOT_FOUND', then: 'RESUBMIT', timeMs: nowMs });
+      report.resubmitted++;
+      this.run(() => this.submit(t));
+    }
+    await this.idle();
+    const linked = new Set(this.byBrokerId.keys());
+    report.unknownBrokerOrders = book.filter((v) => !linked.has(v.brokerOrderId)).length;
+    const fills = await this.deps.broker.tradeBook();
+    for (const f of fills) {
+      const t = this.lookupBroker(f.brokerOrderId);
+      if (t === undefined || t.record.executionIds.includes(f.executionId)) continue;
+      this.applyFill(t, f);
+      report.fillsApplied++;
+    }
+    await this.idle();
+    for (let symbol = 0; symbol < this.slots.length; symbol++) {
+      const slot = this.slot(symbol);
+      const pos = this.listener.positionQty(symbol);
+      if (pos === 0) continue;
+      if (slot.exiting) {
+        slot.exiting = false;
+        this.exit(symbol, 1, slot.exitReason ?? 'RECONCILED');
+        report.exitsContinued++;
+        continue;
+      }
+      const stop = slot.stop;
+      if (stop === null || isTerminal(stop.record.state)) {
+        this.placeStop(symbol);
+        report.stopsPlaced++;
+      }
+    }
+    await this.idle();
+    return report;
+  }
+
   // ---- broker events -----------------------------------------------------------------------
 
   onBrokerEvent(event: BrokerEvent): void {
@@ -207,7 +376,7 @@ export class OrderManager implements OrderPort {
   private async submit(t: TrackedOrder): Promise<void> {
     const sentAt = this.deps.clock.nowMs();
     try {
-      await this.deps.persist();
+      await this.deps.persistence.created(t);
     } catch (err) {
       // No broker call without a saved intent.
       this.step(t, { kind: 'SUBMIT_REJECTED', reason: `not sent: intent could not be saved (${String(err)})`, timeMs: sentAt });
@@ -312,6 +481,7 @@ export class OrderManager implements OrderPort {
 
   private async exitAll(symbol: number, reason: ExitReason): Promise<void> {
     const slot = this.slot(symbol);
+    await this.deps.persistence.protective({ symbol, stopPaise: slot.stopPaise, exitingReason: reason });
     const entry = slot.entry;
     if (entry !== null && entry.record.brokerOrderId !== null && !isTerminal(entry.record.state)) await this.cancel(entry);
     const stop = slot.stop;
@@ -404,6 +574,7 @@ export class OrderManager implements OrderPort {
     if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs })) return; // duplicate execution: applied once
     const symbol = t.symbol;
     const costs = this.deps.costs(fill, this.inst(symbol), turnoverBefore);
+    this.deps.persistence.fill(fill, costs);
     const slot = this.slot(symbol);
     const isEntry = t.record.purpose === 'ENTRY';
     const reason: ExitReason = t.record.purpose === 'STOP' ? 'STOP' : (t.exitReason ?? slot.exitReason ?? 'MANUAL');
@@ -473,7 +644,14 @@ export class OrderManager implements OrderPort {
   // ---- bookkeeping --------------------------------------------------------------------------
 
   private track(symbol: number, req: OrderRequest, purpose: OrderPurpose): TrackedOrder {
-    const t: TrackedOrder = { record: createOrderRecord(req, purpose, this.deps.clock.nowMs()), symbol, exitReason: null };
+    const slot = this.slot(symbol);
+    const t: TrackedOrder = {
+      record: createOrderRecord(req, purpose, this.deps.clock.nowMs()),
+      symbol,
+      exitReason: null,
+      signalBarMs: slot.signalBarMs,
+      plannedStopPaise: slot.stopPaise,
+    };
     this.byClientId.set(req.clientOrderId, t);
     this.listener.record({
       type: 'ORDER',
@@ -497,7 +675,9 @@ export class OrderManager implements OrderPort {
     }
     if (!res.changed) return false;
     if (res.lateFill) this.deps.log.warn('fill after cancel/reject applied (cancel raced a fill)', { clientOrderId: t.record.request.clientOrderId });
+    const previousVersion = t.record.version;
     t.record = res.record;
+    this.deps.persistence.changed(t, previousVersion);
     this.listener.record({
       type: 'ORDER',
       timeMs: t.record.updatedMs,
