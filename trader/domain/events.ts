@@ -98,6 +98,8 @@ export type JournalEvent =
     }
   | { readonly type: 'TRADE'; readonly timeMs: number; readonly trade: TradeRecord }
   | { readonly type: 'HALT'; readonly timeMs: number; readonly reason: string }
+  /** The trader restarted and resumed the day: what recovery found and did. */
+  | { readonly type: 'RECOVERED'; readonly timeMs: number; readonly detail: Readonly<Record<string, number | string | boolean>> }
   | { readonly type: 'SESSION_ENDED'; readonly timeMs: number; readonly flat: boolean };
 
 export type JournalEventType = JournalEvent['type'];

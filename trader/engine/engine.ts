@@ -23,6 +23,8 @@ export interface BarFeed {
   readonly bucketEndMs: number;
   /** Close the open bucket now if `timeMs` is at or past its end (a tick proved it is over). */
   closeThrough(timeMs: number): boolean;
+  /** Merge a smaller bar (history replay after a restart). */
+  mergeBar(symbol: number, bar: Bar): unknown;
 }
 export type BarFeedFactory = (
   timeframeMinutes: number,
@@ -50,6 +52,8 @@ export interface RiskPort {
   onEntryAbandoned(symbol: number): void;
   onPositionRiskChanged(symbol: number, riskPaise: number): void;
   onPositionClosed(symbol: number): void;
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
 }
 
 export interface EntryCandidate {
@@ -96,6 +100,26 @@ export interface EngineDeps {
   matcher?: MarketMatcher;
 }
 
+/** A checkpoint of the engine (plain JSON; validated by the store adapter on the way back in). */
+export interface EngineSnapshot {
+  readonly version: 1;
+  readonly date: string;
+  readonly nowMs: number;
+  readonly squaredOff: boolean;
+  readonly haltReason: string | null;
+  readonly signals: number;
+  readonly intentCount: number;
+  readonly denials: Readonly<Partial<Record<DenialReason, number>>>;
+  readonly pendingTargetR: readonly number[];
+  readonly stopPaise: readonly number[];
+  readonly delivered: readonly number[];
+  readonly booked: readonly string[];
+  readonly trades: readonly TradeRecord[];
+  readonly strategy: unknown;
+  readonly risk: unknown;
+  readonly portfolio: unknown;
+}
+
 export interface DaySummary {
   readonly date: string;
   readonly trades: readonly TradeRecord[];
@@ -132,6 +156,12 @@ export class Engine {
   private readonly symbolIndex = new Map<string, number>();
   /** Target R per symbol for the entry in flight (set at admission, read when the entry completes). */
   private readonly pendingTargetR: number[] = [];
+  /** What the strategy has been told per symbol: 0 flat, 1 entry pending, 2 position open. */
+  private readonly delivered: number[] = [];
+  /** Execution ids booked in the portfolio (each fill is booked once, whatever the source). */
+  private readonly booked = new Set<string>();
+  /** Something the checkpoint covers changed since the last checkpoint. */
+  private dirty = false;
   /**
    * The earliest time at which something happens before a tick may be applied: the open bucket's
    * end (any timeframe) or the square-off. +Infinity while unknown (no bucket open); refreshed
@@ -195,6 +225,9 @@ export class Engine {
     this.trades.length = 0;
     this.denials = {};
     this.signals = 0;
+    this.booked.clear();
+    this.delivered.length = 0;
+    this.dirty = true;
     this.deps.portfolio.resetDay();
     this.deps.risk.onSessionStart(session.date);
     this.deps.risk.setBias(bias);
@@ -298,10 +331,106 @@ export class Engine {
     };
   }
 
+  // ---- checkpoints and restarts ------------------------------------------------------------
+
+  /** Whether anything a checkpoint covers changed since the last `snapshot()`. */
+  get needsCheckpoint(): boolean {
+    return this.dirty;
+  }
+
+  /** True while bars from history are being replayed into a restored engine. */
+  private replaying = false;
+
+  /**
+   * The state a restart resumes from: strategy, risk, portfolio, what the strategy has been told,
+   * and which executions are booked. Taken (and saved) before a tick that changed any of it is
+   * acknowledged, so a restart loses only the open bars, which history rebuilds.
+   */
+  snapshot(): EngineSnapshot {
+    this.dirty = false;
+    return {
+      version: 1,
+      date: this.session?.date ?? '',
+      nowMs: this.nowMs,
+      squaredOff: this.squaredOff,
+      haltReason: this.haltReason,
+      signals: this.signals,
+      intentCount: this.intentCount,
+      denials: { ...this.denials },
+      pendingTargetR: [...this.pendingTargetR],
+      stopPaise: [...this.stopPaise],
+      delivered: this.deps.instruments.map((_, i) => this.delivered[i] ?? 0),
+      booked: [...this.booked],
+      trades: [...this.trades],
+      strategy: this.deps.strategy.snapshot(),
+      risk: this.deps.risk.snapshot(),
+      portfolio: this.deps.portfolio.snapshot(),
+    };
+  }
+
+  /** Resume a session from a checkpoint (instead of `startSession`). */
+  restore(session: TradingSession, bias: Bias | null, snapshot: EngineSnapshot): void {
+    if (snapshot.date !== session.date) throw new Error(`checkpoint is for ${snapshot.date}, not ${session.date}`);
+    if (snapshot.delivered.length !== this.deps.instruments.length) throw new Error('checkpoint is for a different set of symbols');
+    this.session = session;
+    this.squareOffMs = Math.min(istMidnightMs(session.openMs) + this.deps.profile.squareOffMinute * MINUTE_MS, session.closeMs);
+    this.nowMs = snapshot.nowMs;
+    this.squaredOff = snapshot.squaredOff;
+    this.haltReason = snapshot.haltReason;
+    this.signals = snapshot.signals;
+    this.intentCount = snapshot.intentCount;
+    this.denials = { ...snapshot.denials };
+    snapshot.pendingTargetR.forEach((v, i) => (this.pendingTargetR[i] = v));
+    snapshot.stopPaise.forEach((v, i) => (this.stopPaise[i] = v));
+    snapshot.delivered.forEach((v, i) => (this.delivered[i] = v));
+    this.booked.clear();
+    for (const id of snapshot.booked) this.booked.add(id);
+    this.trades.length = 0;
+    this.trades.push(...snapshot.trades);
+    this.deps.strategy.restore(snapshot.strategy);
+    this.deps.risk.restore(snapshot.risk);
+    this.deps.risk.setBias(bias);
+    this.deps.strategy.setBias(bias);
+    this.deps.portfolio.restore(snapshot.portfolio);
+    this.refreshBoundary();
+    this.dirty = false;
+  }
+
+  /** What the strategy has been told about a symbol (recovery compares it with the orders). */
+  deliveredState(symbol: number): 'FLAT' | 'PENDING' | 'OPEN' {
+    const d = this.delivered[symbol] ?? 0;
+    return d === 2 ? 'OPEN' : d === 1 ? 'PENDING' : 'FLAT';
+  }
+
+  isBooked(executionId: string): boolean {
+    return this.booked.has(executionId);
+  }
+
+  /**
+   * Rebuild the open bars after a restart from the broker's 1-minute history (bars starting at
+   * or after `fromMs`, the partial current minute included). Bars that complete during the replay
+   * reach the strategy, but any decision it makes is dropped: it would be stale.
+   */
+  replayHistoryBars(bars: readonly { readonly symbol: number; readonly bar: Bar }[]): void {
+    this.replaying = true;
+    try {
+      for (const { symbol, bar } of bars) {
+        for (const f of this.feeds) f.mergeBar(symbol, bar);
+      }
+      this.pendingEntries.length = 0;
+    } finally {
+      this.replaying = false;
+      this.refreshBoundary();
+    }
+  }
+
   // ---- callbacks from the order manager -------------------------------------------------
 
   /** A fill was applied to an order; the engine books it and tells the strategy. */
   onFill(symbol: number, fill: Fill, costsPaise: number, isEntry: boolean, exitReason: ExitReason | null, stopPaise: number): void {
+    if (this.booked.has(fill.executionId)) return; // booked before a restart: never twice
+    this.booked.add(fill.executionId);
+    this.dirty = true;
     const pf = this.deps.portfolio;
     if (isEntry && pf.netQty(symbol) === 0) pf.setInitialStop(symbol, stopPaise);
     const res = pf.applyFill(symbol, fill.side, fill.qty, fill.pricePaise, costsPaise, fill.timeMs, isEntry ? null : exitReason);
@@ -319,6 +448,7 @@ export class Engine {
       this.trades.push(res.closed);
       this.record({ type: 'TRADE', timeMs: fill.timeMs, trade: res.closed });
       this.deps.risk.onPositionClosed(symbol);
+      this.delivered[symbol] = 0;
       this.deps.strategy.onPositionClosed(symbol, fill.timeMs);
     }
   }
@@ -331,6 +461,8 @@ export class Engine {
     this.stopPaise[symbol] = stopPaise;
     const targetPaise = direction === 'LONG' ? entry + targetR * riskPerUnit : entry - targetR * riskPerUnit;
     this.deps.risk.onEntryFilled(symbol, riskPerUnit * qty);
+    this.delivered[symbol] = 2;
+    this.dirty = true;
     this.deps.strategy.onPositionOpened(
       symbol,
       { direction, qty, entryTimeMs, entryPricePaise: entry, stopPaise, riskPerUnitPaise: riskPerUnit, targetPaise },
@@ -340,6 +472,8 @@ export class Engine {
 
   /** The entry will not happen (rejected by the broker, cancelled unfilled). */
   onEntryAbandoned(symbol: number, reason: string): void {
+    this.delivered[symbol] = 0;
+    this.dirty = true;
     this.deps.risk.onEntryAbandoned(symbol);
     this.deps.strategy.onEntryAbandoned(symbol, this.nowMs, reason);
   }
@@ -361,6 +495,7 @@ export class Engine {
   }
 
   private onBucketClosed(): void {
+    this.dirty = true;
     if (this.pendingEntries.length === 0) return;
     const intents = this.pendingEntries.splice(0);
     this.admit(intents);
@@ -368,6 +503,8 @@ export class Engine {
 
   private onIntent(intent: Intent): void {
     this.intentCount += 1;
+    this.dirty = true;
+    if (this.replaying) return; // rebuilding state from history after a restart: decisions are stale
     this.signals += intent.kind === 'ENTER' ? 1 : 0;
     this.record({ type: 'SIGNAL', timeMs: intent.decidedAtMs, intent });
     const symbol = this.symbolIndex.get(intent.symbol);
@@ -415,6 +552,7 @@ export class Engine {
           resized: d.resized,
         });
         this.pendingTargetR[c.symbol] = c.intent.targetR;
+        this.delivered[c.symbol] = 1;
         this.orders.enter(c.symbol, c.intent.direction, d.qty, c.intent.stopPaise, c.intent.signalBarMs);
       } else {
         this.denials[d.reason] = (this.denials[d.reason] ?? 0) + 1;
@@ -443,6 +581,7 @@ export class Engine {
 
   private flattenAndHalt(reason: ExitReason, text: string, timeMs: number): void {
     this.haltReason = text;
+    this.dirty = true;
     this.record({ type: 'HALT', timeMs, reason: text });
     this.orders.cancelEntries();
     for (let s = 0; s < this.deps.instruments.length; s++) {

@@ -1,6 +1,7 @@
 import type { Instrument } from '../domain/instrument';
 import type { Bias } from '../domain/intent';
-import type { BookState, RiskGate } from '../risk/risk-gate';
+import { z } from 'zod';
+import type { BookState, RiskGate, RiskGateSnapshot } from '../risk/risk-gate';
 import type { AdmitDecision, EntryCandidate, RiskPort } from './engine';
 
 /**
@@ -86,6 +87,34 @@ export class RiskBook implements RiskPort {
     this.riskBySymbol.delete(this.name(symbol));
   }
 
+  /** Everything needed to resume the day after a restart (plain JSON). */
+  snapshot(): RiskBookSnapshot {
+    return {
+      gate: this.gate.snapshot(),
+      bias: this.bias,
+      riskBySymbol: [...this.riskBySymbol.entries()],
+      tradesBySymbol: [...this.tradesBySymbol.entries()],
+      tradesByStrategy: [...this.tradesByStrategy.entries()],
+      strategyBySymbol: [...this.strategyBySymbol.entries()],
+      tradesToday: this.tradesToday,
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = RiskBookSnapshotSchema.parse(snapshot);
+    this.gate.restore(s.gate as RiskGateSnapshot);
+    this.bias = s.bias;
+    this.riskBySymbol.clear();
+    for (const [k, v] of s.riskBySymbol) this.riskBySymbol.set(k, v);
+    this.tradesBySymbol.clear();
+    for (const [k, v] of s.tradesBySymbol) this.tradesBySymbol.set(k, v);
+    this.tradesByStrategy.clear();
+    for (const [k, v] of s.tradesByStrategy) this.tradesByStrategy.set(k, v);
+    this.strategyBySymbol.clear();
+    for (const [k, v] of s.strategyBySymbol) this.strategyBySymbol.set(k, v);
+    this.tradesToday = s.tradesToday;
+  }
+
   private book(): BookState {
     let openRisk = 0;
     for (const r of this.riskBySymbol.values()) openRisk += r;
@@ -112,3 +141,16 @@ export class RiskBook implements RiskPort {
     return inst.symbol;
   }
 }
+
+const entries = <T extends z.ZodType>(v: T) => z.array(z.tuple([z.string(), v]));
+
+export const RiskBookSnapshotSchema = z.strictObject({
+  gate: z.unknown(),
+  bias: z.enum(['LONGS_ONLY', 'SHORTS_ONLY', 'NO_TRADES']).nullable(),
+  riskBySymbol: entries(z.number()),
+  tradesBySymbol: entries(z.number().int()),
+  tradesByStrategy: entries(z.number().int()),
+  strategyBySymbol: entries(z.string()),
+  tradesToday: z.number().int(),
+});
+export type RiskBookSnapshot = z.infer<typeof RiskBookSnapshotSchema>;

@@ -7,7 +7,7 @@ import type { JournalStore } from './port';
 /** The part of a stored entry every reader relies on; the rest is the event's own fields. */
 const storedEntry = z.looseObject({
   seq: z.number().int().positive(),
-  type: z.enum(['SESSION_STARTED', 'SIGNAL', 'RISK_DECISION', 'ORDER', 'FILL', 'POSITION', 'TRADE', 'HALT', 'SESSION_ENDED']),
+  type: z.enum(['SESSION_STARTED', 'SIGNAL', 'RISK_DECISION', 'ORDER', 'FILL', 'POSITION', 'TRADE', 'HALT', 'RECOVERED', 'SESSION_ENDED']),
   timeMs: z.number().int(),
 });
 

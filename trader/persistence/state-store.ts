@@ -62,14 +62,17 @@ export interface BiasRecord {
   readonly computedAtMs: number;
 }
 
-/** Strategy and risk state at a point in the day, for restarts mid-day. */
+/**
+ * The engine's checkpoint at a point in the day, for restarts mid-day: strategy, risk and
+ * portfolio state, booked executions (see EngineSnapshot in trader/engine/engine.ts). One item
+ * per profile and day, overwritten by each checkpoint; `engine` is validated by the engine.
+ */
 export interface DaySnapshot {
   readonly strategyId: string;
   readonly takenAtMs: number;
   /** Journal sequence number the snapshot corresponds to. */
   readonly journalSeq: number;
-  readonly strategy: unknown;
-  readonly risk: unknown;
+  readonly engine: unknown;
 }
 
 export interface DaySummaryRecord {

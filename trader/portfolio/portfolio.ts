@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { TradeRecord } from '../domain/events';
 import type { Direction, ExitReason } from '../domain/intent';
 import type { Paise } from '../domain/money';
@@ -279,9 +280,50 @@ export class Portfolio {
     };
   }
 
+  /** Resume from a snapshot of the same symbols (validated: a restart never trusts a bad item). */
+  restore(snapshot: unknown): void {
+    const s = PortfolioSnapshotSchema.parse(snapshot);
+    if (s.positions.length !== this.slots.length) throw new Error(`portfolio snapshot has ${s.positions.length} symbols, expected ${this.slots.length}`);
+    s.positions.forEach((p, i) => {
+      if (p.symbol !== this.symbols[i]) throw new Error(`portfolio snapshot symbol ${i} is ${p.symbol}, expected ${this.symbols[i] ?? '?'}`);
+      const { symbol: _symbol, ...slot } = p;
+      this.slots[i] = { ...slot };
+    });
+    this.realisedGross = s.realisedPaise;
+    this.costs = s.costsPaise;
+    this.openCount = this.slots.filter((x) => x.netQty !== 0).length;
+    this.unrealisedTotal = this.slots.reduce((a, x) => a + x.unrealisedPaise, 0);
+  }
+
   private slot(symbol: number): PositionSlot {
     const s = this.slots[symbol];
     if (s === undefined) throw new Error(`unknown symbol index ${symbol}`);
     return s;
   }
 }
+
+const int = z.number().int();
+const PositionSlotSchema = z.strictObject({
+  symbol: z.string(),
+  netQty: int,
+  direction: z.enum(['LONG', 'SHORT']).nullable(),
+  entryQty: int,
+  entryNotionalPaise: z.number(),
+  entryTimeMs: z.number(),
+  exitQty: int,
+  exitNotionalPaise: z.number(),
+  exitTimeMs: z.number(),
+  costsPaise: z.number(),
+  initialStopPaise: z.number(),
+  tradeRealisedPaise: z.number(),
+  highPaise: z.number(),
+  lowPaise: z.number(),
+  lastMarkPaise: z.number(),
+  unrealisedPaise: z.number(),
+  tradeSeq: int,
+});
+export const PortfolioSnapshotSchema = z.strictObject({
+  realisedPaise: z.number(),
+  costsPaise: z.number(),
+  positions: z.array(PositionSlotSchema),
+});
