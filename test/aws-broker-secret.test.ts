@@ -135,6 +135,7 @@ describe('broker secret (SDK against a local Secrets Manager JSON endpoint)', ()
     expect(out.join('')).not.toContain(KEY);
     expect(out.join('')).not.toContain(KEY2);
     expect(inspect(creds)).not.toContain(KEY);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the point: our toString, not Object's
     expect(String(creds)).not.toContain(KEY);
     expect(out.join('')).toContain('broker secret read');
   });
