@@ -109,6 +109,8 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     onStopMoved: (s, stop) => engine.onStopMoved(s, stop),
     record: (e) => engine.record(e),
     positionQty: (s) => portfolio.netQty(s),
+    isBooked: (id) => engine.isBooked(id),
+    deliveredState: (s) => engine.deliveredState(s),
   });
   const gate = new TickGate(instruments, calendar);
   const clock = opts.clock;

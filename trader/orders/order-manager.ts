@@ -78,6 +78,10 @@ export interface OrderListener {
   record(event: JournalEvent): void;
   /** Signed position on the symbol as booked from fills. */
   positionQty(symbol: number): number;
+  /** Whether this execution is already booked (recovery: the record may list it, the books may not). */
+  isBooked(executionId: string): boolean;
+  /** What the strategy has been told about the symbol. */
+  deliveredState(symbol: number): 'FLAT' | 'PENDING' | 'OPEN';
 }
 
 /** Charges for one fill, paise; the order's turnover before the fill lets per-order brokerage be charged once. */
@@ -273,7 +277,7 @@ export class OrderManager implements OrderPort {
       slot.stopPaise = stored?.stopPaise ?? slot.stop?.record.request.triggerPaise ?? entry?.plannedStopPaise ?? 0;
       slot.exitReason = stored?.exitingReason ?? null;
       slot.exiting = slot.direction !== null && slot.exitReason !== null;
-      slot.entryCompleteSent = entry !== null && (entry.record.state === 'FILLED' || (isTerminal(entry.record.state) && entry.record.filledQty > 0));
+      slot.entryCompleteSent = this.listener.deliveredState(symbol) === 'OPEN';
     }
   }
 
@@ -335,6 +339,15 @@ export class OrderManager implements OrderPort {
     for (let symbol = 0; symbol < this.slots.length; symbol++) {
       const slot = this.slot(symbol);
       const pos = this.listener.positionQty(symbol);
+      const entry = slot.entry;
+      // Entries that completed, or died, while we were down: tell the strategy now (once).
+      if (entry !== null && slot.direction !== null && pos !== 0 && !slot.entryCompleteSent && (entry.record.state === 'FILLED' || isTerminal(entry.record.state))) {
+        slot.entryCompleteSent = true;
+        this.listener.onEntryComplete(symbol, slot.direction, Math.abs(pos), entry.record.updatedMs, slot.stopPaise);
+      } else if (entry !== null && pos === 0 && isTerminal(entry.record.state) && entry.record.filledQty === 0 && this.listener.deliveredState(symbol) === 'PENDING') {
+        slot.direction = null;
+        this.listener.onEntryAbandoned(symbol, `${entry.record.state} while the trader was down`);
+      }
       if (pos === 0) continue;
       if (slot.exiting) {
         slot.exiting = false;
@@ -570,8 +583,13 @@ export class OrderManager implements OrderPort {
   }
 
   private applyFill(t: TrackedOrder, fill: Fill): void {
-    const turnoverBefore = t.record.execNotionalPaise;
-    if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs })) return; // duplicate execution: applied once
+    // Charges are tiered on the order's turnover: a fill the record already lists (booked after a
+    // restart) is charged as the order's latest execution, which is what it was.
+    const listed = t.record.executionIds.includes(fill.executionId);
+    const turnoverBefore = listed ? Math.max(0, t.record.execNotionalPaise - fill.qty * fill.pricePaise) : t.record.execNotionalPaise;
+    // Applied to the record once per execution id; booked once per execution id. After a crash the
+    // record may list an execution the books never saw: book it then, not twice.
+    if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs }) && this.listener.isBooked(fill.executionId)) return;
     const symbol = t.symbol;
     const costs = this.deps.costs(fill, this.inst(symbol), turnoverBefore);
     this.deps.persistence.fill(fill, costs);
@@ -758,3 +776,4 @@ export class OrderManager implements OrderPort {
     return i;
   }
 }
+
