@@ -374,3 +374,42 @@ export class OpenAlgoDecoder {
     }
   }
 }
+
+// ---------------------------------------------------------------- order updates (brokers.md §2)
+
+export function subscribeOrdersMessage(requestId?: string): string {
+  return JSON.stringify({ action: 'subscribe_orders', ...(requestId !== undefined ? { request_id: requestId } : {}) });
+}
+
+/** A number, or a numeric string (brokers differ); 'NaN', '' and the like are rejected. */
+export const WireNumberSchema = z
+  .union([z.number(), z.string().trim().regex(/^[+-]?(\d+(\.\d*)?|\.\d+)$/, 'not a number').transform(Number)])
+  .pipe(z.number());
+
+export const SubscribeOrdersAckSchema = z.looseObject({
+  type: z.literal('subscribe_orders'),
+  status: z.string(),
+  message: z.string().optional(),
+  request_id: z.string().optional(),
+});
+
+/** `order_update`: account-wide, pushed on every order change. Quantities in units, prices in rupees. */
+export const OrderUpdateMessageSchema = z.looseObject({
+  type: z.literal('order_update'),
+  orderid: z.string().min(1),
+  symbol: z.string().min(1),
+  exchange: z.string().min(1),
+  action: z.string().min(1),
+  quantity: WireNumberSchema,
+  price: WireNumberSchema.nullish(),
+  trigger_price: WireNumberSchema.nullish(),
+  pricetype: z.string().min(1),
+  product: z.string().min(1),
+  order_status: z.string().min(1),
+  filled_quantity: WireNumberSchema.nullish(),
+  pending_quantity: WireNumberSchema.nullish(),
+  average_price: WireNumberSchema.nullish(),
+  rejection_reason: z.string().nullish(),
+  timestamp: z.string().nullish(),
+});
+export type OrderUpdateMessage = z.infer<typeof OrderUpdateMessageSchema>;
