@@ -511,14 +511,20 @@ export class OpenAlgoBroker implements BrokerPort {
     const complete = msg.order_status.trim().toLowerCase() === 'complete';
     const reported = Math.max(msg.filled_quantity ?? 0, complete ? msg.quantity : 0);
     if (reported > t.reportedFilledQty) t.reportedFilledQty = reported;
+    let avg = msg.average_price !== null && msg.average_price !== undefined && msg.average_price > 0 ? toPaise(msg.average_price) : null;
     if (reported > t.emittedFillQty) {
       // Fills need execution ids, which only the trade book has.
       const trades = await this.rest.post('tradebook', {}, TradeBookSchema, { cls: 'other', timeoutMs: this.config.timeouts.readMs, retries429: 1 });
-      if (trades.kind === 'ok') this.emitFills(trades.data.data);
-      else this.log.warn('trade book unavailable after a fill push; the poll will catch up', { reason: describeFailure(trades) });
+      if (trades.kind === 'ok') {
+        this.emitFills(trades.data.data);
+        // The exact VWAP from the rows beats the push's rounded average.
+        const sum = summariseTrades(trades.data.data).get(msg.orderid);
+        if (sum !== undefined && sum.qty >= reported) avg = sum.notionalPaise / sum.qty;
+      } else {
+        this.log.warn('trade book unavailable after a fill push; the poll will catch up', { reason: describeFailure(trades) });
+      }
       if (t.emittedFillQty < reported) this.reconcileSoon(Math.min(500, this.config.pollIntervalMs));
     }
-    const avg = msg.average_price !== null && msg.average_price !== undefined && msg.average_price > 0 ? toPaise(msg.average_price) : null;
     const m = orderView(msg, reported, avg, this.byBroker.get(msg.orderid), this.clock.nowMs());
     if (!m.ok) {
       this.log.warn('order update not representable', { orderid: msg.orderid, why: m.why });
