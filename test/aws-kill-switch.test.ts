@@ -95,6 +95,31 @@ describe('SSM kill switch (SDK against a local SSM JSON endpoint)', () => {
     expect(s.logger.lines.some((l) => l.msg === 'kill switch readable again')).toBe(true);
   });
 
+  it('logs one ERROR when the parameter stays unreadable for errorAfterFailures polls', async () => {
+    let fail = true;
+    const aws = await startFakeAws(() => (fail ? jsonError('AccessDeniedException', 'not authorized') : parameter('off')));
+    open.push(aws);
+    const logger = new CapturingLogger();
+    const ks = new SsmKillSwitch({
+      client: new SSMClient(sdkClientConfig({ ...fakeSdkOptions(aws.endpoint), maxAttempts: 1 })),
+      parameterName: NAME,
+      scheduler: new ManualScheduler(),
+      logger,
+      onChange: () => undefined,
+      errorAfterFailures: 3,
+    });
+    await ks.start();
+    await ks.poll();
+    expect(logger.at('error')).toHaveLength(0);
+    for (let i = 0; i < 5; i++) await ks.poll();
+    expect(logger.at('error')).toHaveLength(1);
+    fail = false;
+    await ks.poll();
+    fail = true;
+    for (let i = 0; i < 3; i++) await ks.poll();
+    expect(logger.at('error')).toHaveLength(2); // a new outage counts afresh
+  });
+
   it('bounds a hanging server: stop with a warning within the deadline', async () => {
     const s = await setup(() => 'hang', { requestTimeoutMs: 5_000, callTimeoutMs: 200 });
     const t0 = performance.now();

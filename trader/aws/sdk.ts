@@ -58,7 +58,7 @@ export async function withDeadline<T>(ms: number, call: (signal: AbortSignal) =>
 export function describeAwsError(err: unknown, opts: { readonly withMessage: boolean }): string {
   if (!(err instanceof Error)) return 'non-error thrown';
   const status = httpStatus(err);
-  const parts = [err.name === 'AbortError' || err.name === 'TimeoutError' ? `${err.name} (deadline or request timeout)` : err.name];
+  const parts = [err.name === 'AbortError' ? 'AbortError (call deadline passed)' : err.name === 'TimeoutError' ? 'TimeoutError (request timeout)' : err.name];
   if (status !== null) parts.push(`HTTP ${status}`);
   let text = parts.join(', ');
   if (opts.withMessage && err.message !== '') text += `: ${err.message.length > 200 ? `${err.message.slice(0, 200)}…` : err.message}`;

@@ -30,12 +30,20 @@ export interface SsmKillSwitchOptions {
   readonly intervalMs?: number;
   /** Whole-call bound including SDK retries (default 3 s; keep it below the interval). */
   readonly callTimeoutMs?: number;
+  /**
+   * Consecutive failed polls after which one ERROR is logged (the error-log alarm tells the
+   * operator why the trader takes no entries). Default 12 (a minute at 5 s). Single failures
+   * are WARN: a blip costs a few seconds of `stop`, not a page.
+   */
+  readonly errorAfterFailures?: number;
 }
 
 export class SsmKillSwitch {
   private readonly intervalMs: number;
   private readonly callTimeoutMs: number;
+  private readonly errorAfterFailures: number;
   private readonly source: string;
+  private failures = 0;
   private last: KillSwitchReading | null = null;
   private lastWarning: string | null = null;
   /** The state `onChange` last accepted (a throwing callback is called again on the next poll). */
@@ -46,6 +54,7 @@ export class SsmKillSwitch {
   constructor(private readonly o: SsmKillSwitchOptions) {
     this.intervalMs = o.intervalMs ?? 5_000;
     this.callTimeoutMs = o.callTimeoutMs ?? 3_000;
+    this.errorAfterFailures = o.errorAfterFailures ?? 12;
     this.source = `SSM parameter ${o.parameterName}`;
   }
 
@@ -78,15 +87,22 @@ export class SsmKillSwitch {
 
   private async read(): Promise<KillSwitchReading> {
     let reading: KillSwitchReading;
+    let failed: boolean;
     try {
       const out = await withDeadline(this.callTimeoutMs, (abortSignal) =>
         this.o.client.send(new GetParameterCommand({ Name: this.o.parameterName, WithDecryption: false }), { abortSignal }),
       );
       const value = out.Parameter?.Value;
+      failed = value === undefined;
       reading = value === undefined ? this.failSafe('the response has no value') : parseKillSwitch(value, this.source);
     } catch (err) {
+      failed = true;
       const why = err instanceof Error && err.name === 'ParameterNotFound' ? 'the parameter does not exist' : describeAwsError(err, { withMessage: true });
       reading = this.failSafe(why);
+    }
+    this.failures = failed ? this.failures + 1 : 0;
+    if (this.failures === this.errorAfterFailures) {
+      this.o.logger.error('kill switch unreadable: no new entries until it can be read', { failedPolls: this.failures, warning: reading.warning });
     }
     this.apply(reading);
     return reading;
