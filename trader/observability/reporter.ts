@@ -103,7 +103,7 @@ export class MetricsReporter {
     const prev = this.prev;
     const progressed =
       snap.ticksAccepted > (prev?.ticksAccepted ?? 0) ||
-      (snap.engineTimeMs !== null && (prev?.engineTimeMs == null || snap.engineTimeMs > prev.engineTimeMs));
+      (snap.engineTimeMs !== null && (prev === null || prev.engineTimeMs === null || snap.engineTimeMs > prev.engineTimeMs));
     m.gauge(METRIC.heartbeat, progressed ? 1 : 0);
 
     const elapsedMs = this.prevAtMs === null ? 0 : now - this.prevAtMs;
