@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
@@ -126,5 +126,24 @@ describe('storeConfigFromEnv', () => {
     expect(() => storeConfigFromEnv({ AWS_REGION: 'ap-south-1' })).toThrow(/TFL_TABLE_NAME/);
     expect(() => storeConfigFromEnv({ TFL_TABLE_NAME: 'a', AWS_REGION: 'ap-south-1' })).toThrow(/TFL_TABLE_NAME/);
     expect(() => storeConfigFromEnv({ TFL_DYNAMODB_ENDPOINT: 'localhost:8000' })).toThrow(/TFL_DYNAMODB_ENDPOINT/);
+  });
+});
+
+describe('embedded store directory lock', () => {
+  it('refuses a second embedded store on the same directory with a clear error, and frees it on close', async () => {
+    const dataDir = join(dir, 'locked');
+    const first = await startEmbeddedDynamo({ dataDir });
+    await expect(startEmbeddedDynamo({ dataDir })).rejects.toThrow(/in use by this process/);
+    await first.close();
+    const again = await startEmbeddedDynamo({ dataDir });
+    await again.close();
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const dataDir = join(dir, 'stale');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'tfl-store.lock'), '2147483646'); // no such process
+    const store = await startEmbeddedDynamo({ dataDir });
+    await store.close();
   });
 });
