@@ -74,8 +74,10 @@ function isUnavailable(err: unknown): boolean {
   const fault = (err as { $fault?: unknown }).$fault;
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   if (fault === 'server' || (typeof status === 'number' && status >= 500)) return true;
-  // No HTTP answer at all: connection refused or reset, socket hang up, DNS.
-  return typeof status !== 'number';
+  if (typeof status === 'number') return false; // an answer: the request itself was refused
+  // No HTTP answer: connection refused or reset, socket hang up, DNS, credentials unreachable —
+  // but not our own bugs (a value the marshaller refused), which must not read as an outage.
+  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError);
 }
 
 export interface DynamoItemTableOptions {

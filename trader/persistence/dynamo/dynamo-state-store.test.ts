@@ -5,6 +5,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_KIND_INDEX, keys } from '../schema';
+import { StoreUnavailableError } from '../state-store';
 import { describeStateStore, intent, journalEntry, trade } from '../state-store.contract';
 import { EMBEDDED_TABLE_NAME, LOCAL_CREDENTIALS, createDynamoClients, storeConfigFromEnv, type StoreBudget } from './client';
 import { ensureStateTable } from './create-table';
@@ -82,6 +83,21 @@ describe('DynamoStateStore', () => {
         new QueryCommand({ TableName: tableName, IndexName: BY_KIND_INDEX, KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'default#TRADE' } }),
       );
       expect(listed.Items?.map((i): unknown => i.gsi1sk)).toEqual(['2024-06-10#T1', '2024-06-11#T2']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a missing table is a configuration error, not an outage (not StoreUnavailableError)', async () => {
+    const store = new DynamoStateStore({ clients: clients(), tableName: 'no-such-table', budget: TEST_BUDGET });
+    try {
+      const error = await store.createOrder('default', '2024-06-10', intent()).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(StoreUnavailableError);
+      expect(String(error)).toMatch(/ResourceNotFoundException/);
     } finally {
       await store.close();
     }
