@@ -33,6 +33,8 @@ export interface ExchangeCoreOptions {
   readonly capitalPaise?: number;
   /** Matching rules (PaperBroker config). Default: its conservative defaults. */
   readonly matching?: PaperBrokerConfigInput;
+  /** Lot size per symbol (default 1, NSE cash equities). */
+  readonly lotSizes?: Readonly<Record<string, number>>;
 }
 
 export type StepKind = 'clock' | 'tick' | 'end';
@@ -170,7 +172,7 @@ export class ExchangeCore {
       symbol: s.symbol,
       exchange: s.exchange,
       type: s.kind === 'INDEX' ? 'INDEX' : 'EQUITY',
-      lotSize: 1,
+      lotSize: o.lotSizes?.[s.symbol] ?? 1,
       tickPaise: s.tickPaise,
     }));
     this.cursor = this.sim.cursor();
@@ -266,6 +268,22 @@ export class ExchangeCore {
     if (this.ticksDone !== p.ticks || this.nextMinute !== p.nextMinuteMs) {
       throw new Error(`exchange: position ${p.ticks}/${p.nextMinuteMs} is not on the stream (reached ${this.ticksDone}/${this.nextMinute})`);
     }
+  }
+
+  /**
+   * A trade at `pricePaise` outside the generator's stream (quotes one tick either side), for
+   * test harnesses that must put the market at a given price. Matched like any tick; the stream
+   * position does not move. False when the symbol is unknown or the price is off the grid.
+   */
+  injectTrade(symbol: string, exchange: string, pricePaise: number): boolean {
+    const i = this.table.index(symbol, exchange);
+    const inst = i === undefined ? undefined : this.instruments[i];
+    if (i === undefined || inst === undefined || !Number.isInteger(pricePaise) || pricePaise <= 0 || pricePaise % inst.tickPaise !== 0) return false;
+    const t = this.nowMs();
+    this.lastTickMs = t;
+    this.ltpPaise[i] = pricePaise;
+    this.broker.onTick(i, t, pricePaise, Math.max(inst.tickPaise, pricePaise - inst.tickPaise), pricePaise + inst.tickPaise);
+    return true;
   }
 
   // ---------------------------------------------------------------- commands

@@ -58,6 +58,8 @@ export interface ExchangeSimOptions {
   readonly authGraceMs?: number;
   /** /history: at most this many earlier sessions per request (default 60). */
   readonly historyMaxDays?: number;
+  /** Lot size per symbol (default 1); e.g. a lot above 1 for the broker contract suite. */
+  readonly lotSizes?: Readonly<Record<string, number>>;
 }
 
 export interface ExchangeSimStats {
@@ -81,6 +83,13 @@ export interface ExchangeSim {
   /** `ws://127.0.0.1:P/ws`. */
   readonly wsUrl: string;
   stats(): ExchangeSimStats;
+  /**
+   * Test harness hook (e.g. the broker contract suite): a trade at `pricePaise` outside the
+   * generated stream, matched against resting orders and durable like a command; order updates
+   * are pushed before it returns. No market_data is sent for it. Throws on an unknown symbol or
+   * a price off the tick grid.
+   */
+  trade(symbol: string, exchange: string, pricePaise: number): void;
   /** Stop serving; the state directory holds everything acknowledged. */
   close(): Promise<void>;
 }
@@ -164,9 +173,10 @@ class ExchangeSimServer implements ExchangeSim {
       tickRateScale,
       ...(o.capitalRupees !== undefined ? { capitalPaise: Math.round(o.capitalRupees * 100) } : {}),
       ...(o.matching !== undefined ? { matching: o.matching } : {}),
+      ...(o.lotSizes !== undefined ? { lotSizes: o.lotSizes } : {}),
     });
     this.past = new PastDays(o.seed, tickRateScale);
-    const header: LogHeader = { t: 'init', v: 1, seed: o.seed, date: o.date, symbols: specs.map((s) => s.symbol), tickRateScale, lockstep: this.lockstep };
+    const header: LogHeader = { t: 'init', v: 1, seed: o.seed, date: o.date, symbols: specs.map((s) => s.symbol), tickRateScale, lockstep: this.lockstep, ...(o.lotSizes !== undefined ? { lotSizes: { ...o.lotSizes } } : {}) };
     const { log, records } = StateLog.open(o.stateDir, header, o.fsync ?? 'commands');
     this.log = log;
     this.core.onEvent((e) => this.onCoreEvent(e));
@@ -224,6 +234,19 @@ class ExchangeSimServer implements ExchangeSim {
     };
   }
 
+  trade(symbol: string, exchange: string, pricePaise: number): void {
+    if (this.closed) throw new Error('exchange simulator: closed');
+    const i = this.core.table.index(symbol, exchange);
+    const tick = i === undefined ? undefined : this.core.instruments[i]?.tickPaise;
+    if (tick === undefined || !Number.isInteger(pricePaise) || pricePaise <= 0 || pricePaise % tick !== 0) {
+      throw new Error(`exchange simulator: cannot trade ${exchange}:${symbol} at ${pricePaise} paise`);
+    }
+    this.log.append([{ t: 'trade', ...this.at(), symbol, exchange, px: pricePaise }], true);
+    this.core.injectTrade(symbol, exchange, pricePaise);
+    this.log.append(this.fillRecords.splice(0), false);
+    this.flush();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -246,6 +269,8 @@ class ExchangeSimServer implements ExchangeSim {
   private replay(records: readonly LogRecord[]): void {
     const logged: Extract<LogRecord, { t: 'fill' }>[] = [];
     let last: Extract<LogRecord, { t: 'pos' }> | undefined;
+    // The pending message's `oseq` is the count when it was sent, before later commands.
+    let oseqAtLast = 0;
     for (const r of records) {
       switch (r.t) {
         case 'init':
@@ -262,9 +287,14 @@ class ExchangeSimServer implements ExchangeSim {
           this.core.advanceTo({ ticks: r.tick, nextMinuteMs: r.m });
           this.core.cancel(r.orderid);
           break;
+        case 'trade':
+          this.core.advanceTo({ ticks: r.tick, nextMinuteMs: r.m });
+          this.core.injectTrade(r.symbol, r.exchange, r.px);
+          break;
         case 'pos':
           this.core.advanceTo({ ticks: r.tick, nextMinuteMs: r.m });
           last = r;
+          oseqAtLast = this.core.orderEventCount;
           break;
         case 'fill':
           logged.push(r);
@@ -282,17 +312,17 @@ class ExchangeSimServer implements ExchangeSim {
     if (last !== undefined) {
       this.seq = last.seq;
       this.acked = last.ack;
-      if (last.seq > last.ack) this.pending = this.pendingOfLastStep(last.seq);
+      if (last.seq > last.ack) this.pending = this.pendingOfLastStep(last.seq, oseqAtLast);
     }
   }
 
-  private pendingOfLastStep(seq: number): Pending {
+  private pendingOfLastStep(seq: number, oseq: number): Pending {
     const kind = this.core.lastStep;
     if (kind === 'clock') {
-      const text = this.clockText(seq);
+      const text = this.clockText(seq, oseq);
       return { seq, symbolIndex: -1, text1: text, text2: text };
     }
-    if (kind === 'tick') return this.tickPending(seq);
+    if (kind === 'tick') return this.tickPending(seq, oseq);
     throw new Error(`${this.log.path}: message ${seq} is pending but the stream's last step was '${kind}'`);
   }
 
@@ -370,21 +400,21 @@ class ExchangeSimServer implements ExchangeSim {
       case 'clock': {
         if (sequenced) {
           const seq = ++this.seq;
-          const text = this.clockText(seq);
+          const text = this.clockText(seq, this.core.orderEventCount);
           this.pending = { seq, symbolIndex: -1, text1: text, text2: text };
           return false;
         }
-        this.out.push({ to: 'market', text: this.clockText(0) });
+        this.out.push({ to: 'market', text: this.clockText(0, 0) });
         return true;
       }
       case 'tick': {
         const i = this.core.cursor.symbolIndex;
         if (!parts.some((c) => c.subs[i] === 1)) return true;
         if (sequenced) {
-          this.pending = this.tickPending(++this.seq);
+          this.pending = this.tickPending(++this.seq, this.core.orderEventCount);
           return false;
         }
-        const t = this.tickTexts(0);
+        const t = this.tickTexts(0, 0);
         this.out.push({ to: 'tick', symbolIndex: i, text1: t.text1, text2: t.text2 });
         return true;
       }
@@ -465,25 +495,26 @@ class ExchangeSimServer implements ExchangeSim {
     }
   }
 
-  private head(seq: number): string {
-    return this.lockstep && seq > 0 ? `"seq":${seq},"oseq":${this.core.orderEventCount},` : '';
+  /** Lockstep fields: the message's sequence number and the order updates emitted before it. */
+  private head(seq: number, oseq: number): string {
+    return this.lockstep && seq > 0 ? `"seq":${seq},"oseq":${oseq},` : '';
   }
 
-  private clockText(seq: number): string {
-    return `{"type":"sim_clock",${this.head(seq)}"timestamp":${this.core.clockMs}}`;
+  private clockText(seq: number, oseq: number): string {
+    return `{"type":"sim_clock",${this.head(seq, oseq)}"timestamp":${this.core.clockMs}}`;
   }
 
   private endText(): string {
     return `{"type":"sim_end","timestamp":${this.core.sim.session.closeMs}}`;
   }
 
-  private tickTexts(seq: number): { text1: string; text2: string } {
-    const h = this.head(seq);
+  private tickTexts(seq: number, oseq: number): { text1: string; text2: string } {
+    const h = this.head(seq, oseq);
     return { text1: tickText(this.core.cursor, this.core.table, 1, h), text2: tickText(this.core.cursor, this.core.table, 2, h) };
   }
 
-  private tickPending(seq: number): Pending {
-    return { seq, symbolIndex: this.core.cursor.symbolIndex, ...this.tickTexts(seq) };
+  private tickPending(seq: number, oseq: number): Pending {
+    return { seq, symbolIndex: this.core.cursor.symbolIndex, ...this.tickTexts(seq, oseq) };
   }
 
   private orderUpdateText(o: ExOrder): string {
@@ -507,6 +538,7 @@ class ExchangeSimServer implements ExchangeSim {
       pending_quantity: o.state === 'CANCELLED' || o.state === 'REJECTED' ? 0 : o.qty - o.filledQty,
       average_price: o.filledQty === 0 ? 0 : Math.round(o.notionalPaise / o.filledQty) / 100,
       rejection_reason: '',
+      timestamp: openAlgoTime(o.updatedMs),
     });
   }
 

@@ -27,6 +27,7 @@ export const LogHeaderSchema = z.strictObject({
   symbols: z.array(z.string()),
   tickRateScale: z.number().positive(),
   lockstep: z.boolean(),
+  lotSizes: z.record(z.string(), z.number().int().positive()).optional(),
 });
 
 const side = z.enum(['BUY', 'SELL']);
@@ -49,6 +50,8 @@ export const LogRecordSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('place'), ...position, cmd: z.strictObject(placeFields) }),
   z.strictObject({ t: z.literal('modify'), ...position, cmd: z.strictObject({ ...placeFields, orderid: z.string() }) }),
   z.strictObject({ t: z.literal('cancel'), ...position, orderid: z.string() }),
+  /** A trade injected by a test harness (`ExchangeSim.trade`), outside the generator's stream. */
+  z.strictObject({ t: z.literal('trade'), ...position, symbol: z.string(), exchange: z.string(), px: z.number().int().positive() }),
   /** Stream position after a batch: `seq` = last sequenced message sent, `ack` = last acknowledged. */
   z.strictObject({ t: z.literal('pos'), ...position, seq: z.number().int().nonnegative(), ack: z.number().int().nonnegative() }),
   /** Audit: a fill as it happened (orderid, qty, price in paise, time). */

@@ -38,6 +38,16 @@ export interface FeedHandlers {
   /** End of stream (simulator extension `sim_end`): the session is over; no more ticks. */
   readonly onEnd?: (timeMs: number) => void;
   readonly onStatus?: (status: FeedStatus) => void;
+  /**
+   * Lockstep (exchange simulator extension, trader/exchange-sim/README.md): called after the
+   * onTick/onClock of every message that carries a sequence number. Simulated time stands still
+   * until the consumer calls `feed.ack(seq)`, which it does once its work for that message
+   * (orders included) has settled. Without this handler the feed acknowledges by itself right
+   * after the synchronous callback returns. `orderEvents` is the number of order_update events
+   * the simulator had emitted when it sent the message (its `oseq`): a consumer that receives
+   * order updates on another socket waits until it has seen that many before acknowledging.
+   */
+  readonly onLockstep?: (seq: number, orderEvents: number) => void;
 }
 
 export interface FeedCounters {
@@ -61,6 +71,13 @@ export interface MarketFeed {
   start(handlers: FeedHandlers): Promise<void>;
   /** Close the socket and cancel timers; no callbacks after it resolves. */
   stop(): Promise<void>;
+  /**
+   * Lockstep: message `seq` (handed to onLockstep) has been processed. Safe to call while
+   * disconnected: the server sends the unacknowledged message again after the reconnect and the
+   * feed answers it with this acknowledgement without delivering it twice. Feeds without
+   * lockstep may omit it.
+   */
+  ack?(seq: number): void;
   counters(): FeedCounters;
 }
 

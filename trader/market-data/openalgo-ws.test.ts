@@ -47,6 +47,8 @@ const messageArb = fc.record(
     symbol: fc.oneof({ arbitrary: fc.constantFrom('RELIANCE', 'NIFTY'), weight: 10 }, fc.constant(''), fc.string(), fc.integer()),
     exchange: fc.oneof({ arbitrary: fc.constantFrom('NSE', 'NSE_INDEX'), weight: 10 }, fc.constant(''), fc.constant(null)),
     mode: fc.constantFrom(1, 2, 3, 'x'),
+    seq: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 1_000_000 }), weight: 10 }, fc.constantFrom(0, -1, 1.5, 2 ** 53, NaN, '3', null)),
+    oseq: fc.oneof({ arbitrary: fc.nat(1_000_000), weight: 10 }, fc.constantFrom(-1, 0.5, 2 ** 53, '3', null)),
     data: dataArb,
   },
   { requiredKeys: ['type', 'symbol', 'exchange', 'data'] },
@@ -76,6 +78,8 @@ describe('market_data fast path', () => {
           expect(out.lastTradeQty).toBe(d.last_trade_quantity ?? undefined);
           expect(out.bid).toBe(d.bid_price ? d.bid_price : undefined);
           expect(out.ask).toBe(d.ask_price ? d.ask_price : undefined);
+          expect(out.seq).toBe(zod.data.seq ?? 0);
+          expect(out.oseq).toBe(zod.data.oseq ?? 0);
         }
       }),
       { numRuns: 20_000 },
@@ -131,6 +135,20 @@ describe('OpenAlgoDecoder', () => {
     expect(dec.decode('[1,2]')).toBe('malformed');
     expect(dec.decode('{"status":"error"}')).toBe('malformed');
     expect(dec.decode('{"type":"sim_clock"}')).toBe('malformed');
+  });
+
+  it('decodes the lockstep sequence number of ticks and clock messages (0 when absent)', () => {
+    const dec = new OpenAlgoDecoder();
+    expect(dec.decode('{"type":"market_data","seq":7,"symbol":"SBIN","exchange":"NSE","data":{"ltp":800.5,"timestamp":1749527160000}}')).toBe('market_data');
+    expect(dec.seq).toBe(7);
+    expect(dec.decode('{"type":"sim_clock","seq":8,"oseq":3,"timestamp":1749527160000}')).toBe('sim_clock');
+    expect(dec.seq).toBe(8);
+    expect(dec.oseq).toBe(3);
+    expect(dec.decode('{"type":"market_data","symbol":"SBIN","exchange":"NSE","data":{"ltp":800.5,"timestamp":1749527160001}}')).toBe('market_data');
+    expect(dec.seq).toBe(0);
+    expect(dec.decode('{"type":"market_data","seq":"9","symbol":"SBIN","exchange":"NSE","data":{"ltp":800.5,"timestamp":1749527160002}}')).toBe('malformed');
+    expect(dec.error).toBe('seq');
+    expect(dec.decode('{"type":"sim_clock","seq":0,"timestamp":1749527160000}')).toBe('malformed');
   });
 
   it('builds a subscribe message the schema (and OpenAlgo) accepts', () => {

@@ -14,6 +14,9 @@ import { istDayNumber } from '../domain/time';
  * Simulator-only extensions (never sent by OpenAlgo; see simulator/README.md):
  *   {"type":"sim_clock","timestamp":ms}  simulated time crossed a whole minute
  *   {"type":"sim_end","timestamp":ms}    the simulated session is over; no more ticks
+ *   "seq": n on market_data / sim_clock  the exchange simulator's lockstep mode: the client
+ *                                        answers {"action":"sim_ack","seq":n} once it has
+ *                                        processed message n (trader/exchange-sim/README.md)
  */
 
 // ---------------------------------------------------------------- client → server
@@ -60,6 +63,11 @@ export function subscribeMessage(symbols: readonly InstrumentRef[], mode: QuoteM
 export function pingMessage(timestampMs: number): string {
   return JSON.stringify({ action: 'ping', timestamp: timestampMs } satisfies ClientMessage);
 }
+/** Lockstep acknowledgement (exchange simulator extension): message `seq` has been processed. */
+export const SimAckMessageSchema = z.object({ action: z.literal('sim_ack'), seq: z.number().int().positive() });
+export function simAckMessage(seq: number): string {
+  return JSON.stringify({ action: 'sim_ack', seq } satisfies z.infer<typeof SimAckMessageSchema>);
+}
 
 // ---------------------------------------------------------------- server → client
 
@@ -74,8 +82,14 @@ export const MarketDataFieldsSchema = z.looseObject({
   ask_price: nonNegative,
   last_trade_quantity: nonNegative,
 });
+/** Lockstep sequence number (exchange simulator only): a positive safe integer when present. */
+const seqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional();
+/** Lockstep: order_update events the simulator had emitted when it sent this message. */
+const oseqSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
 export const MarketDataMessageSchema = z.looseObject({
   type: z.literal('market_data'),
+  seq: seqSchema,
+  oseq: oseqSchema,
   symbol: z.string().min(1),
   exchange: z.string().min(1),
   data: MarketDataFieldsSchema,
@@ -105,7 +119,7 @@ export const PongSchema = z.looseObject({
   server_timestamp: z.number().optional(),
   client_timestamp: z.number().optional(),
 });
-export const SimClockSchema = z.looseObject({ type: z.literal('sim_clock'), timestamp: z.number().positive() });
+export const SimClockSchema = z.looseObject({ type: z.literal('sim_clock'), seq: seqSchema, oseq: oseqSchema, timestamp: z.number().positive() });
 export const SimEndSchema = z.looseObject({ type: z.literal('sim_end'), timestamp: z.number().positive() });
 /** Errors carry no `type` (brokers.md §2). */
 export const ErrorMessageSchema = z.looseObject({
@@ -149,6 +163,10 @@ export class WireTick {
   ask: number | undefined = undefined;
   /** Per-tick traded quantity derived from the cumulative volume (see CumulativeVolume). */
   volume: number | undefined = undefined;
+  /** Lockstep sequence number; 0 when the message carries none. */
+  seq = 0;
+  /** Lockstep: order updates emitted before this message (0 when absent). */
+  oseq = 0;
 }
 
 function optNonNeg(v: unknown): number | undefined | false {
@@ -166,6 +184,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function checkMarketData(o: Record<string, unknown>, out: WireTick): string | null {
   if (o.type !== 'market_data') return 'type';
+  const seq = o.seq;
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0)) return 'seq';
+  const oseq = o.oseq;
+  if (oseq !== undefined && !(typeof oseq === 'number' && Number.isSafeInteger(oseq) && oseq >= 0)) return 'oseq';
   const symbol = o.symbol;
   if (typeof symbol !== 'string' || symbol.length === 0) return 'symbol';
   const exchange = o.exchange;
@@ -194,6 +216,8 @@ export function checkMarketData(o: Record<string, unknown>, out: WireTick): stri
   out.bid = bid === 0 ? undefined : bid;
   out.ask = ask === 0 ? undefined : ask;
   out.volume = undefined;
+  out.seq = seq ?? 0;
+  out.oseq = oseq ?? 0;
   return null;
 }
 
@@ -299,6 +323,10 @@ export class OpenAlgoDecoder {
   control: ControlMessage = { kind: 'other', type: '' };
   /** For sim_clock / sim_end. */
   clockMs = 0;
+  /** Lockstep sequence number of the last market_data or sim_clock; 0 when it carried none. */
+  seq = 0;
+  /** Lockstep: the `oseq` of the last market_data or sim_clock (0 when absent). */
+  oseq = 0;
   error = '';
 
   decode(text: string): WireKind {
@@ -322,6 +350,8 @@ export class OpenAlgoDecoder {
         return 'malformed';
       }
       t.volume = this.volumes.volumeOf(t.symbol, t.exchange, t.timeMs, t.price, t.cumulativeVolume, t.lastTradeQty);
+      this.seq = t.seq;
+      this.oseq = t.oseq;
       return 'market_data';
     }
     return this.decodeRare(v, type);
@@ -343,12 +373,21 @@ export class OpenAlgoDecoder {
       return 'control';
     }
     switch (type) {
-      case 'sim_clock':
-      case 'sim_end': {
-        const r = (type === 'sim_clock' ? SimClockSchema : SimEndSchema).safeParse(v);
+      case 'sim_clock': {
+        const r = SimClockSchema.safeParse(v);
         if (!r.success) return fail(r.error);
         this.clockMs = normaliseTimestampMs(r.data.timestamp);
-        return type === 'sim_clock' ? 'sim_clock' : 'sim_end';
+        this.seq = r.data.seq ?? 0;
+        this.oseq = r.data.oseq ?? 0;
+        return 'sim_clock';
+      }
+      case 'sim_end': {
+        const r = SimEndSchema.safeParse(v);
+        if (!r.success) return fail(r.error);
+        this.clockMs = normaliseTimestampMs(r.data.timestamp);
+        this.seq = 0;
+        this.oseq = 0;
+        return 'sim_end';
       }
       case 'auth': {
         const r = AuthAckSchema.safeParse(v);

@@ -1,7 +1,7 @@
 import { WebSocket, type RawData } from 'ws';
 import type { InstrumentRef } from '../domain/instrument';
 import { FeedAuthError, type FeedCounters, type FeedHandlers, type FeedStatus, type MarketFeed } from './feed';
-import { OpenAlgoDecoder, authenticateMessage, subscribeMessage, type QuoteMode } from './openalgo-ws';
+import { OpenAlgoDecoder, authenticateMessage, simAckMessage, subscribeMessage, type QuoteMode } from './openalgo-ws';
 
 /**
  * MarketFeed over OpenAlgo's WebSocket proxy (or the local simulator, which speaks the same
@@ -19,6 +19,12 @@ import { OpenAlgoDecoder, authenticateMessage, subscribeMessage, type QuoteMode 
  *  - the first tick after a reconnect emits a `gap` status with the last tick time before it;
  *  - AUTHENTICATION_ERROR is fatal (retrying a wrong key cannot help): `start` rejects with
  *    FeedAuthError, or a `fatal` status is emitted if it happens on a later reconnect.
+ *
+ * Lockstep (exchange simulator, trader/exchange-sim/README.md): a message with `seq` n is
+ * delivered once (onTick/onClock, then onLockstep(n)); `ack(n)` sends `sim_ack`. A message
+ * the server sends again after a reconnect (seq ≤ the last delivered) is not delivered again:
+ * it is acknowledged at once if the consumer already acked it, else its pending ack() goes out
+ * on the new socket. The stall watchdog does not fire while the feed owes an acknowledgement.
  */
 export interface WsFeedOptions {
   readonly url: string;
@@ -65,6 +71,9 @@ export class WsFeed implements MarketFeed {
   private lastTickMs = NaN;
   private gapPending = false;
   private ended = false;
+  /** Lockstep: newest sequence number delivered to the consumer / acknowledged by it. */
+  private deliveredSeq = 0;
+  private ackedSeq = 0;
   private startResolve: (() => void) | undefined;
   private startReject: ((e: Error) => void) | undefined;
 
@@ -123,6 +132,39 @@ export class WsFeed implements MarketFeed {
     this.startResolve = undefined;
     this.startReject = undefined;
     if (!wasFailed) this.emit({ kind: 'stopped' });
+  }
+
+  ack(seq: number): void {
+    if (!(seq > this.ackedSeq) || seq > this.deliveredSeq) return;
+    this.ackedSeq = seq;
+    this.sendAck(seq);
+  }
+
+  private sendAck(seq: number): void {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN || this.state !== 'streaming') return;
+    ws.send(simAckMessage(seq));
+    // The server is silent until it has our acknowledgement: the stall clock restarts here.
+    this.lastFrameAt = this.now();
+  }
+
+  /**
+   * A sequenced message: true when it is new and must be delivered. A repeat (sent again after a
+   * reconnect) is answered with the consumer's acknowledgement if it was already given.
+   */
+  private lockstepNew(seq: number): boolean {
+    if (seq === 0) return true;
+    if (seq > this.deliveredSeq) return true;
+    if (seq <= this.ackedSeq) this.sendAck(seq);
+    return false;
+  }
+
+  private lockstepDelivered(seq: number, orderEvents: number): void {
+    if (seq === 0) return;
+    this.deliveredSeq = seq;
+    const h = this.handlers;
+    if (h?.onLockstep !== undefined) h.onLockstep(seq, orderEvents);
+    else this.ack(seq);
   }
 
   counters(): FeedCounters {
@@ -241,7 +283,8 @@ export class WsFeed implements MarketFeed {
     if (this.state !== 'streaming' && now - this.attemptStartedAt >= this.handshakeTimeoutMs) {
       return this.terminate('stall', now - this.lastFrameAt);
     }
-    if (this.state === 'streaming' && !this.ended && this.stallTimeoutMs > 0 && now - this.lastFrameAt >= this.stallTimeoutMs) {
+    const owesAck = this.deliveredSeq > this.ackedSeq;
+    if (this.state === 'streaming' && !this.ended && !owesAck && this.stallTimeoutMs > 0 && now - this.lastFrameAt >= this.stallTimeoutMs) {
       this.terminate('stall', now - this.lastFrameAt);
     }
   }
@@ -267,6 +310,9 @@ export class WsFeed implements MarketFeed {
     switch (dec.decode(text)) {
       case 'market_data': {
         const t = dec.tick;
+        const seq = t.seq;
+        const oseq = t.oseq;
+        if (!this.lockstepNew(seq)) return;
         this.nTicks++;
         if (this.gapPending) {
           this.gapPending = false;
@@ -274,11 +320,17 @@ export class WsFeed implements MarketFeed {
         }
         this.lastTickMs = t.timeMs;
         h.onTick(t.symbol, t.exchange, t.timeMs, t.price, t.volume, t.bid, t.ask);
+        this.lockstepDelivered(seq, oseq);
         return;
       }
-      case 'sim_clock':
+      case 'sim_clock': {
+        const seq = dec.seq;
+        const oseq = dec.oseq;
+        if (!this.lockstepNew(seq)) return;
         h.onClock?.(dec.clockMs);
+        this.lockstepDelivered(seq, oseq);
         return;
+      }
       case 'sim_end':
         this.ended = true;
         h.onEnd?.(dec.clockMs);
