@@ -264,6 +264,11 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       expect((await store.loadDay(P, D)).orders).toEqual([]);
     });
 
+    it('refuses a field the stored format does not know (it would be lost on the way back)', async () => {
+      const extra = { ...intent(), record: { ...intent().record, colour: 'red' } } as StoredOrder;
+      await expect(store.createOrder(P, D, extra)).rejects.toThrow(/field 'record\.colour' is not part of the stored format/);
+    });
+
     it('case 6 (store level): a corrupt item is a StoreCorruptError naming the key and the field', async () => {
       const key = keys.order(P, D, 'tfl-RELIANCE-1718000000000-entry');
       const good = intent();

@@ -100,7 +100,7 @@ export class ItemStateStore implements StateStore {
     const item = encodeOrder(profile, date, order);
     if (await this.write(item, ABSENT)) return;
     const stored = await this.mustGet(item, 'order');
-    if (!deepEqual(decodeOrder(stored), order)) throw new StoreConflictError(`order ${order.record.request.clientOrderId} already exists with different content`, keyOf(item));
+    if (!deepEqual(decodeOrder(stored), decodeOrder(item))) throw new StoreConflictError(`order ${order.record.request.clientOrderId} already exists with different content`, keyOf(item));
   }
 
   async updateOrder(profile: string, date: string, order: StoredOrder, expectedVersion: number): Promise<void> {
@@ -112,7 +112,7 @@ export class ItemStateStore implements StateStore {
     const stored = await this.table.get(item);
     if (stored === null) throw new StoreConflictError(`order ${order.record.request.clientOrderId} is not stored (update expected version ${expectedVersion})`, keyOf(item));
     const current = decodeOrder(stored);
-    if (deepEqual(current, order)) return;
+    if (deepEqual(current, decodeOrder(item))) return;
     throw new StoreConflictError(
       `order ${order.record.request.clientOrderId}: stored version ${current.record.version}, expected ${expectedVersion} (stale update)`,
       keyOf(item),
@@ -120,6 +120,9 @@ export class ItemStateStore implements StateStore {
   }
 
   /**
+   * Comparisons are between decoded items (ours encoded and decoded, and the stored one), so
+   * both sides went through the same format.
+   *
    * 'duplicate' also when this very call's first attempt committed and its answer was lost: the
    * store cannot tell the two apart. Apply fills by execution id against the order records.
    */
@@ -127,7 +130,7 @@ export class ItemStateStore implements StateStore {
     const item = encodeFill(profile, date, fill);
     if (await this.write(item, ABSENT)) return 'created';
     const stored = decodeFill(await this.mustGet(item, 'fill'));
-    if (sameExecution(stored, fill)) return 'duplicate';
+    if (sameExecution(stored, decodeFill(item))) return 'duplicate';
     throw new StoreConflictError(
       `fill ${fill.fill.executionId}: stored ${stored.fill.side} ${stored.fill.qty} @ ${stored.fill.pricePaise}, got ${fill.fill.side} ${fill.fill.qty} @ ${fill.fill.pricePaise}`,
       keyOf(item),
@@ -137,7 +140,7 @@ export class ItemStateStore implements StateStore {
   async putTrade(profile: string, date: string, trade: TradeRecord): Promise<void> {
     const item = encodeTrade(profile, date, trade);
     if (await this.write(item, ABSENT)) return;
-    if (!deepEqual(decodeTrade(await this.mustGet(item, 'trade')), trade)) throw new StoreConflictError(`trade ${trade.tradeId} already exists with different content`, keyOf(item));
+    if (!deepEqual(decodeTrade(await this.mustGet(item, 'trade')), decodeTrade(item))) throw new StoreConflictError(`trade ${trade.tradeId} already exists with different content`, keyOf(item));
   }
 
   /** Last write wins, except that an older position (by `updatedMs`) never overwrites a newer one. */
@@ -145,7 +148,7 @@ export class ItemStateStore implements StateStore {
     const item = encodePosition(profile, date, position);
     if (await this.write(item, { kind: 'absentOrAtMost', attr: 'updatedMs', value: position.updatedMs })) return;
     const stored = decodePosition(await this.mustGet(item, 'position'));
-    if (deepEqual(stored, position)) return;
+    if (deepEqual(stored, decodePosition(item))) return;
     throw new StoreConflictError(`position ${position.symbol}: a newer one is stored (updated ${stored.updatedMs} > ${position.updatedMs})`, keyOf(item));
   }
 
@@ -154,7 +157,7 @@ export class ItemStateStore implements StateStore {
     const item = encodeSnapshot(profile, date, snapshot);
     if (await this.write(item, { kind: 'absentOrAtMost', attr: 'journalSeq', value: snapshot.journalSeq })) return;
     const stored = decodeSnapshot(await this.mustGet(item, 'snapshot'));
-    if (deepEqual(stored, snapshot)) return;
+    if (deepEqual(stored, decodeSnapshot(item))) return;
     throw new StoreConflictError(`snapshot ${snapshot.strategyId}: a newer one is stored (seq ${stored.journalSeq} > ${snapshot.journalSeq})`, keyOf(item));
   }
 
@@ -165,7 +168,7 @@ export class ItemStateStore implements StateStore {
   async appendJournal(profile: string, date: string, entry: JournalEntry): Promise<void> {
     const item = encodeJournal(profile, date, entry);
     if (await this.write(item, ABSENT)) return;
-    if (!deepEqual(decodeJournal(await this.mustGet(item, 'journal entry')), entry)) {
+    if (!deepEqual(decodeJournal(await this.mustGet(item, 'journal entry')), decodeJournal(item))) {
       throw new StoreConflictError(`journal entry ${entry.seq} already exists with different content`, keyOf(item));
     }
   }
@@ -176,7 +179,7 @@ export class ItemStateStore implements StateStore {
     const item = encodeBias(record);
     if (await this.write(item, ABSENT)) return 'created';
     const stored = decodeBias(await this.mustGet(item, 'bias'));
-    if (sameBias(stored, record)) return 'duplicate';
+    if (sameBias(stored, decodeBias(item))) return 'duplicate';
     throw new StoreConflictError(`bias ${record.date}: ${stored.bias} is stored, not ${record.bias}`, keyOf(item));
   }
 

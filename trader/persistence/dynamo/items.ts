@@ -291,12 +291,33 @@ function expectKind(item: Item, kind: ItemKind): ItemKey {
   return key;
 }
 
-/** Refuse to write what we could not read back: the error names the record and field. */
+/**
+ * Refuse to write what we could not read back exactly: an invalid field, or a field the schema
+ * does not know (it would be dropped on the way in — a silent loss, and a spurious conflict on
+ * every retry). The error names the record and the field.
+ */
 function validateForWrite<T>(schema: z.ZodType<T>, value: unknown, what: string): void {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return;
-  const issue = parsed.error.issues[0];
-  throw new Error(`refusing to store ${what}: field '${fieldOf(issue)}': ${issue?.message ?? 'invalid'}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`refusing to store ${what}: field '${fieldOf(issue)}': ${issue?.message ?? 'invalid'}`);
+  }
+  const lost = firstDifference(value, parsed.data, '');
+  if (lost !== null) throw new Error(`refusing to store ${what}: field '${lost}' is not part of the stored format (add it to dynamo/items.ts)`);
+}
+
+/** Path of the first value that differs (missing ≡ undefined), or null when equal. */
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (deepEqual(a, b)) return null;
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !(a instanceof Uint8Array)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    for (const name of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+      const found = firstDifference(ra[name], rb[name], path === '' ? name : `${path}.${name}`);
+      if (found !== null) return found;
+    }
+  }
+  return path === '' ? '(record)' : path;
 }
 
 // ----- per kind: encode (record → item) and decode (item → record) -----
