@@ -201,6 +201,11 @@ export class Engine {
     return this.intentCount;
   }
 
+  /** The running session's trades so far. */
+  tradesList(): readonly TradeRecord[] {
+    return this.trades;
+  }
+
   /** Trades closed so far in the running session. */
   get tradesSoFar(): number {
     return this.trades.length;
@@ -333,6 +338,18 @@ export class Engine {
 
   // ---- checkpoints and restarts ------------------------------------------------------------
 
+  private storeDown: string | null = null;
+  /**
+   * The state store failed past its budget: open no new risk (entries are denied with
+   * STORE_UNAVAILABLE) while open positions keep their stops and exits.
+   */
+  storeUnavailable(reason: string): void {
+    if (this.storeDown !== null) return;
+    this.storeDown = reason;
+    this.record({ type: 'HALT', timeMs: this.nowMs, reason: `state store unavailable: ${reason}` });
+    this.deps.log.error('state store unavailable: no new entries', { reason });
+  }
+
   /** Whether anything a checkpoint covers changed since the last `snapshot()`. */
   get needsCheckpoint(): boolean {
     return this.dirty;
@@ -396,6 +413,14 @@ export class Engine {
     this.dirty = false;
   }
 
+  get timeframes(): readonly number[] {
+    return this.deps.strategy.timeframes;
+  }
+
+  get instrumentList(): readonly Instrument[] {
+    return this.deps.instruments;
+  }
+
   /** What the strategy has been told about a symbol (recovery compares it with the orders). */
   deliveredState(symbol: number): 'FLAT' | 'PENDING' | 'OPEN' {
     const d = this.delivered[symbol] ?? 0;
@@ -411,11 +436,14 @@ export class Engine {
    * or after `fromMs`, the partial current minute included). Bars that complete during the replay
    * reach the strategy, but any decision it makes is dropped: it would be stale.
    */
-  replayHistoryBars(bars: readonly { readonly symbol: number; readonly bar: Bar }[]): void {
+  replayHistoryBars(bars: readonly { readonly symbol: number; readonly bar: Bar }[], feedFromMs: ((timeframeMinutes: number) => number) | null): void {
     this.replaying = true;
+    const tfs = this.deps.strategy.timeframes;
+    const from = tfs.map((tf) => (feedFromMs === null ? Number.NEGATIVE_INFINITY : feedFromMs(tf)));
     try {
       for (const { symbol, bar } of bars) {
-        for (const f of this.feeds) f.mergeBar(symbol, bar);
+        // Each timeframe only from its own open bucket at the checkpoint: earlier bars are in the checkpoint.
+        for (let i = 0; i < this.feeds.length; i++) if (bar.startMs >= (from[i] ?? 0)) this.feeds[i]?.mergeBar(symbol, bar);
       }
       this.pendingEntries.length = 0;
     } finally {
@@ -536,7 +564,9 @@ export class Engine {
     }
     const decisions = this.squaredOff
       ? candidates.map((c): AdmitDecision => ({ symbol: c.symbol, approved: false, reason: 'OUTSIDE_WINDOW', detail: 'after square-off' }))
-      : this.deps.risk.admit(candidates, now);
+      : this.storeDown !== null
+        ? candidates.map((c): AdmitDecision => ({ symbol: c.symbol, approved: false, reason: 'STORE_UNAVAILABLE', detail: this.storeDown ?? '' }))
+        : this.deps.risk.admit(candidates, now);
     for (const d of decisions) {
       const c = candidates.find((x) => x.symbol === d.symbol);
       if (c === undefined) continue;

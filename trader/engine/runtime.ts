@@ -4,11 +4,12 @@ import { PaperBroker } from '../brokers/paper/paper-broker';
 import type { Profile } from '../config/profile';
 import type { NseCalendar } from '../domain/calendar';
 import type { Instrument } from '../domain/instrument';
+import type { BrokerPort } from '../brokers/port';
 import type { Bias } from '../domain/intent';
 import { parseHhmm } from '../domain/time';
 import { TickGate } from '../market-data/tick-gate';
 import type { Logger } from '../observability/log';
-import { journalPersistence, OrderManager, type CostFn } from '../orders/order-manager';
+import { journalPersistence, OrderManager, type CostFn, type OrderPersistence } from '../orders/order-manager';
 import { Journal } from '../persistence/journal';
 import type { JournalStore } from '../persistence/port';
 import { Portfolio } from '../portfolio/portfolio';
@@ -30,22 +31,37 @@ export interface RuntimeOptions {
   readonly journalStore: JournalStore;
   /** Simulated time for paper/backtest: advanced only when an event is applied (see `target`). */
   readonly clock: SimulatedClock;
-  readonly mode: 'paper' | 'backtest';
+  readonly mode: 'paper' | 'backtest' | 'live';
   readonly bias: BiasSetting;
   readonly log: Logger;
   /** Replaces the profile's strategy (tests drive the engine with scripted strategies). */
   readonly strategy?: Strategy;
+  /** A live broker adapter; default: the paper broker, which also fills against the ticks. */
+  readonly broker?: BrokerPort;
+  /** The journal continues the day's sequence after a restart. */
+  readonly journalStartSeq?: number;
+  /** Where orders are made durable; default: the journal (paper, backtest). */
+  readonly persistence?: (parts: PersistenceParts) => OrderPersistence;
+}
+
+export interface PersistenceParts {
+  readonly portfolio: Portfolio;
+  readonly journal: Journal;
+  readonly engine: () => Engine;
 }
 
 /** One trading runtime: the engine and the parts it drives, wired for paper or backtest. */
 export interface Runtime {
   readonly engine: Engine;
   readonly orders: OrderManager;
-  readonly broker: PaperBroker;
+  readonly broker: BrokerPort;
+  /** The paper broker when it is the broker (null in live mode). */
+  readonly paper: PaperBroker | null;
   readonly portfolio: Portfolio;
   readonly journal: Journal;
   readonly gate: TickGate;
   readonly risk: RiskGate;
+  readonly riskBook: RiskBook;
   readonly bias: Bias | null;
   /** Where the tick pump delivers: advances the clock to the event, then the engine. */
   readonly target: PumpTarget;
@@ -64,11 +80,12 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
   const riskGate = new RiskGate({ ...profile.risk, requireBias: biasOff ? false : profile.risk.requireBias });
   const risk = new RiskBook(riskGate, instruments);
   const portfolio = new Portfolio(profile.strategy);
-  const journal = new Journal(opts.journalStore);
+  const journal = new Journal(opts.journalStore, opts.journalStartSeq ?? 0);
   // Index mode: an index cannot be bought, so the paper broker fills it as its future would be
   // (same price, lot and tick from the master; costed as futures below).
   const tradable = instruments.map((i) => (i.type === 'INDEX' ? { ...i, type: 'FUTURE' as const } : i));
-  const broker = new PaperBroker({ instruments: tradable, config: profile.paperBroker, clock: opts.clock });
+  const paper = opts.broker === undefined ? new PaperBroker({ instruments: tradable, config: profile.paperBroker, clock: opts.clock }) : null;
+  const broker: BrokerPort = opts.broker ?? (paper as PaperBroker);
   const model = createCostModel(profile.costs);
   // Index mode is costed as the index future (an index itself is not tradable).
   const costs: CostFn = (fill, inst, before) =>
@@ -87,8 +104,10 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     product: profile.product,
     costs,
     log,
-    persistence: journalPersistence(() => journal.flush()),
+    persistence: opts.persistence?.({ portfolio, journal, engine: () => engineRef }) ?? journalPersistence(() => journal.flush()),
   });
+  // eslint-disable-next-line prefer-const -- assigned right below; persistence reads it lazily
+  let engineRef: Engine;
   const engine = new Engine({
     profile: { name: profile.name, strategyId: profile.strategy, squareOffMinute: parseHhmm(profile.squareOff), mode: opts.mode },
     instruments,
@@ -100,8 +119,9 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     bars: (timeframeMinutes, onClose, onBucketClosed) =>
       new BarAggregator({ timeframeMinutes, symbolCount: instruments.length, calendar, graceMs: profile.barGraceMs, onClose, onBucketClosed }),
     orders,
-    matcher: broker,
+    ...(paper !== null ? { matcher: paper } : {}),
   });
+  engineRef = engine;
   orders.attach({
     onFill: (s, fill, c, isEntry, reason, stop) => engine.onFill(s, fill, c, isEntry, reason, stop),
     onEntryComplete: (s, dir, qty, t, stop) => engine.onEntryComplete(s, dir, qty, t, stop),
@@ -124,5 +144,5 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
       engine.onClock(nowMs);
     },
   };
-  return { engine, orders, broker, portfolio, journal, gate, risk: riskGate, bias, target };
+  return { engine, orders, broker, paper, portfolio, journal, gate, risk: riskGate, riskBook: risk, bias, target };
 }

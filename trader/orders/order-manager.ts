@@ -183,7 +183,8 @@ export class OrderManager implements OrderPort {
       this.deps.log.warn('duplicate entry decision ignored', { clientOrderId });
       return;
     }
-    Object.assign(slot, emptySlot(), { stopSeq: slot.stopSeq, exitSeq: slot.exitSeq });
+    // A new position: its orders are numbered from 1 (the signal bar in the id keeps them unique).
+    Object.assign(slot, emptySlot());
     slot.direction = direction;
     slot.stopPaise = stopPaise;
     slot.signalBarMs = signalBarMs;
@@ -331,7 +332,9 @@ export class OrderManager implements OrderPort {
     const fills = await this.deps.broker.tradeBook();
     for (const f of fills) {
       const t = this.lookupBroker(f.brokerOrderId);
-      if (t === undefined || t.record.executionIds.includes(f.executionId)) continue;
+      // The books are the test, not the record: after a crash the record may list an execution
+      // the books never saw (and the other way round is impossible: booking follows the record).
+      if (t === undefined || this.listener.isBooked(f.executionId)) continue;
       this.applyFill(t, f);
       report.fillsApplied++;
     }
@@ -511,7 +514,12 @@ export class OrderManager implements OrderPort {
     }
     const pos = this.listener.positionQty(symbol);
     if (pos === 0) return;
-    this.placeExit(symbol, Math.abs(pos), pos > 0 ? 'SELL' : 'BUY', reason);
+    // Exits already working (an exit continued after a restart) cover part of the position:
+    // send only the rest, never a second order for the same quantity.
+    const covered = slot.exits.filter((x) => !isTerminal(x.record.state)).reduce((a, x) => a + x.record.request.qty - x.record.filledQty, 0);
+    const remaining = Math.abs(pos) - covered;
+    if (remaining <= 0) return;
+    this.placeExit(symbol, remaining, pos > 0 ? 'SELL' : 'BUY', reason);
   }
 
   private async exitPart(symbol: number, fraction: number, reason: ExitReason): Promise<void> {
