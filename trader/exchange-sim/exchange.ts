@@ -35,6 +35,12 @@ export interface ExchangeCoreOptions {
   readonly matching?: PaperBrokerConfigInput;
   /** Lot size per symbol (default 1, NSE cash equities). */
   readonly lotSizes?: Readonly<Record<string, number>>;
+  /**
+   * Test harnesses only: stamp orders and injected trades with this clock (epoch ms) instead of
+   * simulated time, for suites that compare book timestamps with the wall clock. Replays are
+   * then no longer exact.
+   */
+  readonly stampClock?: () => number;
 }
 
 export type StepKind = 'clock' | 'tick' | 'end';
@@ -153,6 +159,7 @@ export class ExchangeCore {
   private readonly ltpPaise: Float64Array;
   private listener: (e: ExchangeEvent) => void = () => undefined;
   private placing: { readonly id: string; readonly strategy: string } | undefined;
+  private readonly stampClock: (() => number) | undefined;
   private orderSeq = 0;
 
   private have = false;
@@ -181,10 +188,11 @@ export class ExchangeCore {
     this.capitalPaise = o.capitalPaise ?? 1_000_000_000;
     this.ltpPaise = new Float64Array(this.sim.symbols.length);
     this.nextMinute = this.sim.session.openMs + MINUTE_MS;
+    this.stampClock = o.stampClock;
     this.broker = new PaperBroker({
       instruments: this.instruments,
       config: o.matching ?? {},
-      clock: { nowMs: () => this.nowMs() },
+      clock: { nowMs: () => this.stampMs() },
       id: 'x',
     });
     this.broker.onEvent((e) => this.onBrokerEvent(e));
@@ -224,6 +232,11 @@ export class ExchangeCore {
   nowMs(): number {
     const t = Math.max(this.lastTickMs, this.lastClockMs);
     return t > 0 ? t : this.sim.session.openMs;
+  }
+
+  /** The time orders and fills are stamped with: exchange time, unless a stamp clock was given. */
+  stampMs(): number {
+    return this.stampClock?.() ?? this.nowMs();
   }
 
   /** Take one step. After a `tick` step the cursor holds that tick until the next step. */
@@ -279,8 +292,8 @@ export class ExchangeCore {
     const i = this.table.index(symbol, exchange);
     const inst = i === undefined ? undefined : this.instruments[i];
     if (i === undefined || inst === undefined || !Number.isInteger(pricePaise) || pricePaise <= 0 || pricePaise % inst.tickPaise !== 0) return false;
-    const t = this.nowMs();
-    this.lastTickMs = t;
+    const t = this.stampMs();
+    if (this.stampClock === undefined) this.lastTickMs = t;
     this.ltpPaise[i] = pricePaise;
     this.broker.onTick(i, t, pricePaise, Math.max(inst.tickPaise, pricePaise - inst.tickPaise), pricePaise + inst.tickPaise);
     return true;
@@ -395,8 +408,8 @@ export class ExchangeCore {
         filledQty: 0,
         notionalPaise: 0,
         firstFillPaise: 0,
-        placedMs: this.nowMs(),
-        updatedMs: this.nowMs(),
+        placedMs: this.stampMs(),
+        updatedMs: this.stampMs(),
       };
       this.orders.push(o);
       this.byId.set(o.orderid, o);
@@ -407,7 +420,7 @@ export class ExchangeCore {
     o.state = v.state;
     o.filledQty = v.filledQty ?? 0;
     o.notionalPaise = v.avgFillPaise === null || v.filledQty === null ? 0 : this.notionalOf(o);
-    o.updatedMs = v.timeMs ?? this.nowMs();
+    o.updatedMs = v.timeMs ?? this.stampMs();
     this.orderEvents++;
     this.listener({ kind: 'order', order: o });
   }

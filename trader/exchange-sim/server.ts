@@ -60,6 +60,8 @@ export interface ExchangeSimOptions {
   readonly historyMaxDays?: number;
   /** Lot size per symbol (default 1); e.g. a lot above 1 for the broker contract suite. */
   readonly lotSizes?: Readonly<Record<string, number>>;
+  /** Test harnesses only (breaks exact replay): stamp orders and trades with this clock. */
+  readonly stampClock?: () => number;
 }
 
 export interface ExchangeSimStats {
@@ -174,6 +176,7 @@ class ExchangeSimServer implements ExchangeSim {
       ...(o.capitalRupees !== undefined ? { capitalPaise: Math.round(o.capitalRupees * 100) } : {}),
       ...(o.matching !== undefined ? { matching: o.matching } : {}),
       ...(o.lotSizes !== undefined ? { lotSizes: o.lotSizes } : {}),
+      ...(o.stampClock !== undefined ? { stampClock: o.stampClock } : {}),
     });
     this.past = new PastDays(o.seed, tickRateScale);
     const header: LogHeader = { t: 'init', v: 1, seed: o.seed, date: o.date, symbols: specs.map((s) => s.symbol), tickRateScale, lockstep: this.lockstep, ...(o.lotSizes !== undefined ? { lotSizes: { ...o.lotSizes } } : {}) };
