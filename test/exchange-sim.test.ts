@@ -140,6 +140,7 @@ describe('exchange simulator REST (OpenAlgo shapes and quirks)', () => {
     const viaGet = await get(sim.restUrl, 'orderbook', { apikey: KEY });
     expect(viaGet.status).toBe(200);
     expect((viaGet.body.data as { orders: Json[] }).orders).toHaveLength(2);
+    expect((await get(sim.restUrl, 'placeorder', { apikey: KEY, strategy: 't', symbol: 'SBIN', exchange: 'NSE', action: 'BUY', quantity: '1' })).status).toBe(405);
     const funds = await post(sim.restUrl, 'funds', { apikey: KEY });
     expect(funds.body.data).toEqual({ availablecash: '10000000.00', collateral: '0.00', m2mrealized: '0.00', m2munrealized: '0.00', utiliseddebits: '0.00' });
   });
@@ -382,6 +383,26 @@ describe('exchange simulator lockstep', () => {
     expect(n).toBeGreaterThan(375); // every minute's clock, plus ticks
     expect(p.frames.filter((f) => f.type === 'sim_clock').at(-1)?.timestamp).toBe(Date.UTC(2025, 5, 10, 10, 0));
     expect(sim.stats().ended).toBe(true);
+  }, 30_000);
+});
+
+describe('exchange simulator without lockstep', () => {
+  it('streams as fast as the client reads, matches orders, and ends with sim_end', async () => {
+    const sim = await start({ lockstep: false, symbols: ['SBIN'], tickRateScale: 0.01 });
+    const id = await place(sim.restUrl, { quantity: 4 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sim.stats().ticks).toBe(0); // paused while nobody subscribes
+    const p = await connect(sim);
+    await p.next((m) => m.type === 'sim_end', 20_000);
+    const ticks = p.frames.filter((m) => m.type === 'market_data');
+    expect(ticks.length).toBe(sim.stats().ticks);
+    expect(ticks.every((m) => m.seq === undefined)).toBe(true);
+    const fill = p.frames.findIndex((m) => m.type === 'order_update' && m.orderid === id && m.order_status === 'complete');
+    expect(fill).toBeGreaterThan(-1);
+    expect(p.frames[fill + 1]).toMatchObject({ type: 'market_data', symbol: 'SBIN' });
+    expect(p.frames.filter((m) => m.type === 'sim_clock')).toHaveLength(375);
+    const trades = (await post(sim.restUrl, 'tradebook', { apikey: KEY })).body.data as Json[];
+    expect(trades).toMatchObject([{ orderid: id, quantity: 4 }]);
   }, 30_000);
 });
 

@@ -130,6 +130,8 @@ interface HttpReply {
 }
 
 const MAX_BODY = 1 << 20;
+/** Endpoints that change state answer POST only; the rest also GET with `apikey` in the query. */
+const COMMANDS = new Set(['placeorder', 'modifyorder', 'cancelorder']);
 const LOCKSTEP_YIELD_STEPS = 4096;
 
 class ExchangeSimServer implements ExchangeSim {
@@ -634,7 +636,7 @@ class ExchangeSimServer implements ExchangeSim {
       send({ status: 404, body: { status: 'error', message: `Unknown endpoint ${url.pathname}` } });
       return;
     }
-    if (req.method === 'GET') {
+    if (req.method === 'GET' && !COMMANDS.has(endpoint)) {
       send(this.dispatch(endpoint, Object.fromEntries(url.searchParams)));
       return;
     }
