@@ -441,6 +441,11 @@ describe('exchange simulator durability', () => {
     expect(second.output()).toMatch(/sim-exchange stopped/);
   }, 60_000);
 
+  it('fails to start on a port in use without keeping the state log open', async () => {
+    const sim = await start();
+    await expect(startExchangeSim({ apiKey: KEY, seed: 7, date: DATE, symbols: SYMBOLS, stateDir: stateDir(), port: sim.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
   it('refuses a state directory written with other arguments', async () => {
     const dir = stateDir();
     const sim = await startExchangeSim({ apiKey: KEY, seed: 7, date: DATE, symbols: SYMBOLS, stateDir: dir, lockstep: true, tickRateScale: SCALE });

@@ -98,7 +98,12 @@ export interface ExchangeSim {
 
 export async function startExchangeSim(options: ExchangeSimOptions): Promise<ExchangeSim> {
   const sim = new ExchangeSimServer(options);
-  await sim.listen();
+  try {
+    await sim.listen();
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
   return sim;
 }
 
@@ -263,8 +268,10 @@ class ExchangeSimServer implements ExchangeSim {
     }
     this.conns.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    if (this.http.listening) {
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    }
     this.log.close();
   }
 
