@@ -18,6 +18,19 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
     summary: 'bias --daily PATH --vix PATH --date YYYY-MM-DD [--json OUT]   the pre-market bias for a day, from CSV files',
     load: async () => (await import('./commands/bias')).bias,
   },
+  trade: {
+    summary:
+      'trade --broker openalgo --api-url URL --ws-url URL --api-key K --data-dir DIR [--profile P] [--symbols A,B] [--date D] [--bias store|off|...] [--store memory]   trade a day; restart = recovery',
+    load: async () => (await import('./commands/trade')).trade,
+  },
+  ledger: {
+    summary: 'ledger --data-dir DIR --date YYYY-MM-DD --json OUT [--profile P]   the day\'s orders, fills and trades',
+    load: async () => (await import('./commands/ledger')).ledger,
+  },
+  'sim-exchange': {
+    summary: 'sim-exchange --port P --api-key K --seed N --date D --symbols A,B --state-dir DIR [--lockstep]   a local OpenAlgo-speaking exchange',
+    load: async () => (await import('./commands/sim-exchange')).simExchange,
+  },
   resample: {
     summary: 'resample --data PATH --timeframe 15m --out PATH   roll bars up to a larger timeframe',
     load: async () => (await import('./commands/resample')).resample,

@@ -201,6 +201,10 @@ export class Engine {
     return this.intentCount;
   }
 
+  get isSquaredOff(): boolean {
+    return this.squaredOff;
+  }
+
   /** The running session's trades so far. */
   tradesList(): readonly TradeRecord[] {
     return this.trades;

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/log';
 import type { JournalStore } from '../persistence/port';
 import type { StateStore } from '../persistence/state-store';
 import type { SimulatedClock } from './clock';
+import type { FaultHooks } from './faults';
 import { LiveDriver } from './live-driver';
 import { buildRuntime, type BiasSetting, type Runtime } from './runtime';
 import { StorePersistence } from './store-persistence';
@@ -23,6 +24,7 @@ export interface LiveRuntimeOptions {
   readonly log: Logger;
   /** The day's highest journal sequence so far (from the store), so a restart continues it. */
   readonly journalStartSeq: number;
+  readonly faults?: FaultHooks;
   /** Called once when the store fails past its budget (alerting). */
   readonly onStoreUnavailable?: (err: unknown) => void;
 }
@@ -47,6 +49,7 @@ export function buildLiveRuntime(o: LiveRuntimeOptions): LiveRuntime {
     log: o.log,
     broker: o.broker,
     journalStartSeq: o.journalStartSeq,
+    ...(o.faults !== undefined ? { faults: o.faults } : {}),
     persistence: (parts) => {
       persistence = new StorePersistence(
         o.store,

@@ -20,6 +20,7 @@ import type { SimulatedClock } from './clock';
 import { Engine } from './engine';
 import { RiskBook } from './risk-book';
 import type { PumpTarget } from './tick-pump';
+import type { FaultHooks } from './faults';
 
 /** `off` disables the bias filter (both sides trade); otherwise the day's bias. */
 export type BiasSetting = Bias | 'off';
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   readonly strategy?: Strategy;
   /** A live broker adapter; default: the paper broker, which also fills against the ticks. */
   readonly broker?: BrokerPort;
+  /** Crash points (crash suite only). */
+  readonly faults?: FaultHooks;
   /** The journal continues the day's sequence after a restart. */
   readonly journalStartSeq?: number;
   /** Where orders are made durable; default: the journal (paper, backtest). */
@@ -104,6 +107,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     product: profile.product,
     costs,
     log,
+    ...(opts.faults !== undefined ? { faults: opts.faults } : {}),
     persistence: opts.persistence?.({ portfolio, journal, engine: () => engineRef }) ?? journalPersistence(() => journal.flush()),
   });
   // eslint-disable-next-line prefer-const -- assigned right below; persistence reads it lazily

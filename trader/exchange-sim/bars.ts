@@ -33,11 +33,15 @@ export class MinuteBars {
     this.openMs = sessionOpenMs;
   }
 
+  /** The last `add`, undoable once: lockstep history leaves out the tick not yet acknowledged. */
+  private lastAdd: { readonly symbol: number; readonly created: boolean; readonly before: Bar | null } | null = null;
+
   add(symbolIndex: number, timeMs: number, pricePaise: number, qty: number): void {
     const list = this.bars[symbolIndex];
     if (list === undefined) return;
     const start = this.openMs + Math.floor((timeMs - this.openMs) / MINUTE_MS) * MINUTE_MS;
     const last = list[list.length - 1];
+    this.lastAdd = { symbol: symbolIndex, created: !(last !== undefined && last.timeMs === start), before: last !== undefined && last.timeMs === start ? { ...last } : null };
     if (last !== undefined && last.timeMs === start) {
       if (pricePaise > last.high) last.high = pricePaise;
       if (pricePaise < last.low) last.low = pricePaise;
@@ -51,6 +55,15 @@ export class MinuteBars {
   /** The bars of a symbol so far (the last one may still be forming). */
   of(symbolIndex: number): readonly Bar[] {
     return this.bars[symbolIndex] ?? [];
+  }
+
+  /** The bars as they were before the last `add`, when that add was for this symbol. */
+  ofWithoutLastTick(symbolIndex: number): readonly Bar[] {
+    const list = this.bars[symbolIndex] ?? [];
+    const a = this.lastAdd;
+    if (a === null || a.symbol !== symbolIndex || list.length === 0) return list;
+    if (a.created) return list.slice(0, -1);
+    return a.before === null ? list : [...list.slice(0, -1), a.before];
   }
 }
 
@@ -67,10 +80,11 @@ const INTERVAL_MS: Record<Exclude<HistoryInterval, 'D'>, number> = {
 };
 
 /**
- * Roll one day's minute bars up to `interval`, keeping only bars complete at `nowMs`. Intraday
- * buckets are aligned to the session open (09:15); a daily bar is stamped at IST midnight.
+ * Roll one day's minute bars up to `interval`. Intraday buckets are aligned to the session open
+ * (09:15); a daily bar is stamped at IST midnight. Bars still forming at `nowMs` are kept only
+ * with `includeForming` (the running day's history, as brokers serve the current candle).
  */
-export function rollUp(minutes: readonly Bar[], interval: HistoryInterval, sessionOpenMs: number, sessionCloseMs: number, nowMs: number): Bar[] {
+export function rollUp(minutes: readonly Bar[], interval: HistoryInterval, sessionOpenMs: number, sessionCloseMs: number, nowMs: number, includeForming = false): Bar[] {
   const out: Bar[] = [];
   if (interval === 'D') {
     if (nowMs < sessionCloseMs || minutes.length === 0) return out;
@@ -103,7 +117,7 @@ export function rollUp(minutes: readonly Bar[], interval: HistoryInterval, sessi
     out.push(cur);
   }
   // A bucket is complete when its end (capped at the close) has passed.
-  return out.filter((b) => Math.min(b.timeMs + size, sessionCloseMs) <= nowMs);
+  return includeForming ? out : out.filter((b) => Math.min(b.timeMs + size, sessionCloseMs) <= nowMs);
 }
 
 /** Minute bars of earlier simulated days, generated on demand (one symbol at a time) and memoised. */

@@ -597,7 +597,9 @@ class ExchangeSimServer implements ExchangeSim {
     switch (action) {
       case 'subscribe_orders':
         conn.orders = true;
-        conn.ws.send(JSON.stringify({ type: 'subscribe_orders', status: 'success', message: 'Subscribed to order updates', ...requestId }));
+        // Lockstep extension: where the order-update count stands, so a trader that (re)subscribes
+        // knows which `oseq`s were emitted before it listened (it reconciles those over REST).
+        conn.ws.send(JSON.stringify({ type: 'subscribe_orders', status: 'success', message: 'Subscribed to order updates', ...(this.lockstep ? { oseq: this.core.orderEventCount } : {}), ...requestId }));
         return;
       case 'unsubscribe_orders':
         conn.orders = false;
@@ -909,7 +911,14 @@ class ExchangeSimServer implements ExchangeSim {
         push(rollUp(day.bars, interval, day.openMs, day.closeMs, day.closeMs));
       }
     }
-    if (from <= today && today <= to) push(rollUp(this.core.bars.of(index), interval, session.openMs, session.closeMs, this.core.nowMs()));
+    if (from <= today && today <= to) {
+      // The running day includes its forming candle, as brokers' intraday history does; in
+      // lockstep it is as of the last acknowledged message (a tick sent but not acknowledged will
+      // be sent again, so a recovering trader must not count it twice).
+      const p = this.pending;
+      const minutes = this.lockstep && p !== undefined && p.symbolIndex === index ? this.core.bars.ofWithoutLastTick(index) : this.core.bars.of(index);
+      push(rollUp(minutes, interval, session.openMs, session.closeMs, this.core.nowMs(), true));
+    }
     return ok({ data: rows });
   }
 }

@@ -427,6 +427,8 @@ export const WireNumberSchema = z
 
 export const SubscribeOrdersAckSchema = z.looseObject({
   type: z.literal('subscribe_orders'),
+  /** Exchange-simulator lockstep extension: order updates emitted before this subscription. */
+  oseq: z.number().int().nonnegative().optional(),
   status: z.string(),
   message: z.string().optional(),
   request_id: z.string().optional(),
@@ -434,6 +436,8 @@ export const SubscribeOrdersAckSchema = z.looseObject({
 
 /** `order_update`: account-wide, pushed on every order change. Quantities in units, prices in rupees. */
 export const OrderUpdateMessageSchema = z.looseObject({
+  /** Exchange-simulator lockstep extension: this update's running number. */
+  oseq: z.number().int().nonnegative().optional(),
   type: z.literal('order_update'),
   orderid: z.string().min(1),
   symbol: z.string().min(1),

@@ -6,6 +6,7 @@ import { istDateKey, istDayNumber, istMinuteOfDay } from '../domain/time';
 import type { BrokerPort } from '../brokers/port';
 import type { Clock } from '../engine/clock';
 import type { OrderPort } from '../engine/engine';
+import type { FaultHooks } from '../engine/faults';
 import type { Logger } from '../observability/log';
 import { createOrderRecord, isTerminal, transition, type OrderInput, type OrderRecord } from './state-machine';
 
@@ -96,6 +97,8 @@ export interface OrderManagerDeps {
   readonly costs: CostFn;
   readonly log: Logger;
   readonly persistence: OrderPersistence;
+  /** Crash points for the crash suite; a no-op otherwise. */
+  readonly faults?: FaultHooks;
 }
 
 interface SymbolOrders {
@@ -166,6 +169,13 @@ export class OrderManager implements OrderPort {
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Orders still working at the broker (or not yet settled). */
+  workingCount(): number {
+    let n = 0;
+    for (const t of this.byClientId.values()) if (!isTerminal(t.record.state)) n++;
+    return n;
   }
 
   /** Every order we know, for audits and the ledger. */
@@ -399,6 +409,7 @@ export class OrderManager implements OrderPort {
       this.afterTerminal(t);
       return;
     }
+    this.deps.faults?.at('after_intent');
     let outcome: SubmitOutcome;
     try {
       outcome = await this.deps.broker.placeOrder(t.record.request);
@@ -412,6 +423,7 @@ export class OrderManager implements OrderPort {
     const now = this.deps.clock.nowMs();
     switch (outcome.kind) {
       case 'accepted':
+        this.deps.faults?.at('after_accept');
         this.bindBrokerId(t, outcome.brokerOrderId);
         this.step(t, { kind: 'SUBMIT_ACCEPTED', brokerOrderId: outcome.brokerOrderId, timeMs: now });
         this.drainEarly(outcome.brokerOrderId);
@@ -600,6 +612,7 @@ export class OrderManager implements OrderPort {
     if (!this.step(t, { kind: 'FILL', fill, timeMs: fill.timeMs }) && this.listener.isBooked(fill.executionId)) return;
     const symbol = t.symbol;
     const costs = this.deps.costs(fill, this.inst(symbol), turnoverBefore);
+    this.deps.faults?.at('after_fill');
     this.deps.persistence.fill(fill, costs);
     const slot = this.slot(symbol);
     const isEntry = t.record.purpose === 'ENTRY';
@@ -734,9 +747,17 @@ export class OrderManager implements OrderPort {
     for (const e of list) this.onBrokerEvent(e);
   }
 
+  /**
+   * Order work runs one task at a time, in the order the engine decided it: broker calls reach
+   * the broker in decision order (deterministic broker ids and fills, one order in flight per
+   * decision as brokers.md §4.1 advises), and no two flows interleave on the same position.
+   */
+  private chain: Promise<void> = Promise.resolve();
+
   private run(task: () => Promise<void>): void {
     this.pending += 1;
-    task()
+    const next = this.chain
+      .then(task)
       .catch((err: unknown) => this.deps.log.error('order task failed', { err }))
       .finally(() => {
         this.pending -= 1;
@@ -745,6 +766,7 @@ export class OrderManager implements OrderPort {
           for (const resolve of w) resolve();
         }
       });
+    this.chain = next;
   }
 
   private clientId(symbol: string, signalBarMs: number, suffix: string): string {

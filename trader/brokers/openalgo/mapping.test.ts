@@ -45,7 +45,7 @@ describe('openalgo mapping', () => {
     const rows = [row(), row({ quantity: 5 }), row(), row({ orderid: '2' })];
     const ids = executionIds(rows);
     expect(new Set(ids).size).toBe(4);
-    expect(ids[0]).toBe('250408000989443:08Apr2025135803:10@81235#1');
+    expect(ids[0]).toBe('250408000989443:08Apr2025135803:10@81235~1');
     const reversed = executionIds([...rows].reverse());
     expect([...reversed].sort()).toEqual([...ids].sort());
     expect(executionIds([row({ tradeid: 'T77' })])).toEqual(['250408000989443:TT77']);

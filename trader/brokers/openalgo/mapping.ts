@@ -199,12 +199,13 @@ export function executionIds(rows: readonly TradeRow[]): string[] {
   const seen = new Map<string, number>();
   return rows.map((r) => {
     const own = r.tradeid ?? r.trade_id;
-    if (own !== undefined && own !== null) return `${r.orderid}:T${own}`;
+    // Ids become store keys, where "#" separates key parts: never emit one.
+    if (own !== undefined && own !== null) return `${r.orderid}:T${String(own).replace(/#/g, "~")}`;
     const ts = (r.timestamp ?? '').replace(/[^0-9A-Za-z]/g, '') || '-';
     const base = `${r.orderid}:${ts}:${r.quantity}@${toPaise(r.average_price)}`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
-    return `${base}#${n}`;
+    return `${base}~${n}`;
   });
 }
 

@@ -139,6 +139,8 @@ export class OpenAlgoBroker implements BrokerPort {
   private readonly pending = new Map<string, PendingPlacement>();
 
   private queue: Promise<void> = Promise.resolve();
+  private updatesSeen = 0;
+  private readonly updateWaiters: { n: number; resolve: () => void }[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private soonTimer: NodeJS.Timeout | undefined;
   private pollWanted = false;
@@ -172,10 +174,54 @@ export class OpenAlgoBroker implements BrokerPort {
       pongTimeoutMs: c.wsPongTimeoutMs,
       reconnect: c.reconnect,
       ...(options.random !== undefined ? { random: options.random } : {}),
-      onUpdate: (msg) => void this.enqueue(() => this.onPush(msg)),
-      onSubscribed: () => void this.enqueue(() => this.reconcile('subscribed')),
+      onUpdate: (msg) => {
+        this.updatesSeen = msg.oseq !== undefined ? Math.max(this.updatesSeen, msg.oseq) : this.updatesSeen + 1;
+        void this.enqueue(() => this.onPush(msg));
+        this.releaseUpdateWaiters();
+      },
+      onSubscribed: (oseq) => {
+        // Updates emitted before we listened are reconciled over REST (below), so count them as seen.
+        if (oseq !== undefined && oseq > this.updatesSeen) {
+          this.updatesSeen = oseq;
+          this.releaseUpdateWaiters();
+        }
+        void this.enqueue(() => this.reconcile('subscribed'));
+      },
       onStatus,
     });
+  }
+
+  /** The highest order-update number known (see `waitForOrderUpdates`). */
+  get orderUpdatesSeen(): number {
+    return this.updatesSeen;
+  }
+
+  private releaseUpdateWaiters(): void {
+    for (let i = this.updateWaiters.length - 1; i >= 0; i--) {
+      const w = this.updateWaiters[i];
+      if (w !== undefined && this.updatesSeen >= w.n) {
+        this.updateWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /**
+   * Resolves once the order updates numbered up to `n` are known (lockstep: the simulator's
+   * `oseq`): received on the stream, or emitted before we subscribed (then reconciled over REST).
+   */
+  waitForOrderUpdates(n: number): Promise<void> {
+    if (this.updatesSeen >= n) return Promise.resolve();
+    return new Promise((resolve) => this.updateWaiters.push({ n, resolve }));
+  }
+
+  /** Resolves once every inbound task queued so far (pushes, polls) has run and emitted its events. */
+  async settled(): Promise<void> {
+    let tail: Promise<void>;
+    do {
+      tail = this.queue;
+      await tail;
+    } while (tail !== this.queue);
   }
 
   // ------------------------------------------------------------------ lifecycle

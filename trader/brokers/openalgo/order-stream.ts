@@ -27,7 +27,8 @@ export interface OrderStreamOptions {
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   readonly random?: () => number;
   readonly onUpdate: (msg: OrderUpdateMessage) => void;
-  readonly onSubscribed: () => void;
+  /** `oseq`: the simulator's order-update count at subscription (lockstep extension), if sent. */
+  readonly onSubscribed: (oseq: number | undefined) => void;
   readonly onStatus: (s: BrokerStatus) => void;
 }
 
@@ -184,7 +185,7 @@ export class OrderStream {
         this.handshakeTimer = undefined;
         this.opts.onStatus({ kind: 'stream', state: 'connected', message: 'order stream subscribed' });
         for (const w of this.firstWaiters.splice(0)) w();
-        this.opts.onSubscribed();
+        this.opts.onSubscribed(r.success ? r.data.oseq : undefined);
         return;
       }
       case undefined: {

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { OpenAlgoBroker } from '../brokers/openalgo/openalgo-broker';
+import { type CliIo, type Command, InputError } from '../cli/errors';
+import { parseFlags } from '../cli/flags';
+import { loadProfile } from '../config/profile';
+import { istDateKey } from '../domain/time';
+import { WallClock } from '../engine/clock';
+import { faultHooks, noFaults } from '../engine/faults';
+import { LeaseHeldError, runTradeSession } from '../engine/trade-session';
+import { JsonLogger, type Logger } from '../observability/log';
+import { readKillSwitch } from '../risk/kill-switch';
+import { openStore, storeFlag } from './store-option';
+
+const Flags = z.strictObject({
+  broker: z.literal('openalgo', { message: "only 'openalgo' is available" }),
+  'api-url': z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:5000/api/v1' }),
+  'ws-url': z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws(s) URL such as ws://127.0.0.1:8765'),
+  'api-key': z.string().min(1, 'the OpenAlgo API key is required'),
+  profile: z.string().min(1).default('default'),
+  symbols: z
+    .string()
+    .regex(/^[A-Za-z0-9&-]+(,[A-Za-z0-9&-]+)*$/, 'expected a comma-separated list such as RELIANCE,INFY')
+    .transform((s) => s.toUpperCase().split(','))
+    .default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN']),
+  'data-dir': z.string().min(1, 'a data directory is required'),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
+  bias: z.enum(['store', 'off', 'LONGS_ONLY', 'SHORTS_ONLY', 'NO_TRADES']).default('store'),
+  store: storeFlag,
+  'lease-ttl-ms': z
+    .string()
+    .regex(/^\d+$/, 'expected milliseconds')
+    .transform(Number)
+    .refine((n) => n >= 1_000 && n <= 600_000, 'between 1000 and 600000')
+    .default(30_000),
+});
+
+/** Exit code when another trader holds the profile (or the data directory). */
+export const EXIT_LEASE_HELD = 3;
+
+/**
+ * `tfl trade`: a trading day against OpenAlgo (or the exchange simulator). Started again after a
+ * crash it recovers before anything trades; a second trader on the same profile exits 3.
+ */
+export const trade: Command = async (argv: readonly string[], io: CliIo): Promise<number> => {
+  const f = parseFlags(
+    'trade',
+    argv,
+    {
+      broker: { type: 'string' },
+      'api-url': { type: 'string' },
+      'ws-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      profile: { type: 'string' },
+      symbols: { type: 'string' },
+      'data-dir': { type: 'string' },
+      date: { type: 'string' },
+      bias: { type: 'string' },
+      store: { type: 'string' },
+      'lease-ttl-ms': { type: 'string' },
+    },
+    Flags,
+  );
+  const profile = loadProfile(f.profile === 'default' ? 'default' : resolve(io.cwd, f.profile));
+  const dataDir = resolve(io.cwd, f['data-dir']);
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const date = f.date ?? istDateKey(Date.now());
+  const log: Logger = new JsonLogger(io.stdout, 'info', { profile: profile.name, date, pid: process.pid });
+
+  const lock = acquireDirLock(dataDir);
+  if (lock === null) {
+    io.stderr.write(`tfl trade: another trader is running with data directory ${dataDir}; not starting\n`);
+    return EXIT_LEASE_HELD;
+  }
+  const owner = ownerId(dataDir);
+  const spec = process.env.TFL_FAULT_POINT;
+  const faults =
+    spec === undefined || spec === ''
+      ? noFaults
+      : faultHooks(spec, (point, n) => {
+          // The crash suite's kill: as abrupt as kill -9 (no cleanup, no flush).
+          io.stderr.write(`tfl trade: fault point ${point}:${n} reached, killing the process\n`);
+          process.kill(process.pid, 'SIGKILL');
+        });
+  const store = await openStore(f.store, dataDir);
+  let killPoll: NodeJS.Timeout | null = null;
+  try {
+    const broker = new OpenAlgoBroker({
+      config: { apiUrl: f['api-url'], wsUrl: f['ws-url'], apiKey: f['api-key'], strategy: profile.name },
+      clock: new WallClock(),
+      log: log.child({ component: 'openalgo' }),
+    });
+    const killFile = isAbsolute(profile.killSwitchFile) ? profile.killSwitchFile : join(dataDir, profile.killSwitchFile.replace(/^\.tfl\//, ''));
+    const result = await runTradeSession({
+      profile,
+      symbols: f.symbols,
+      date,
+      store,
+      broker,
+      wsUrl: f['ws-url'],
+      apiKey: f['api-key'],
+      bias: f.bias,
+      owner,
+      leaseTtlMs: f['lease-ttl-ms'],
+      log,
+      faults,
+      wallNow: () => Date.now(),
+      onKillSwitchReady: (apply) => {
+        killPoll = setInterval(() => {
+          void readKillSwitch(killFile).then((k) => {
+            if (k.warning !== null) log.warn(k.warning);
+            apply(k.state);
+          });
+        }, 1_000);
+        killPoll.unref();
+      },
+    });
+    const s = result.summary;
+    io.stderr.write(
+      `tfl trade: ${date} done: ${s.trades.length} trades, net ₹${(s.trades.reduce((a, t) => a + t.netPaise, 0) / 100).toFixed(2)}, flat ${s.flat ? 'yes' : 'NO'}` +
+        `${result.recovery.resumed ? ` (resumed from a checkpoint; ${result.recovery.reconcile.fillsApplied} fills and ${result.recovery.reconcile.adopted} orders reconciled)` : ''}\n`,
+    );
+    return s.flat ? 0 : 1;
+  } catch (err) {
+    if (err instanceof LeaseHeldError) {
+      io.stderr.write(`tfl trade: ${err.message}\n`);
+      return EXIT_LEASE_HELD;
+    }
+    throw err;
+  } finally {
+    if (killPoll !== null) clearInterval(killPoll);
+    await store.close();
+    lock();
+  }
+};
+
+/** One trader per data directory: a pid file; a stale one (its process is gone) is taken over. */
+function acquireDirLock(dir: string): (() => void) | null {
+  const path = join(dir, 'trader.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8') === String(process.pid)) unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch {
+      const pid = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return null;
+      try {
+        unlinkSync(path); // stale: its process died (kill -9, power loss)
+      } catch {
+        // raced with another starter; retry once
+      }
+    }
+  }
+  return null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A stable lease owner per data directory, so a restarted trader re-takes its own lease at once. */
+function ownerId(dir: string): string {
+  const path = join(dir, 'owner-id');
+  if (!existsSync(path)) writeFileSync(path, `${hostname()}:${randomBytes(6).toString('hex')}`);
+  const id = readFileSync(path, 'utf8').trim();
+  if (id === '') throw new InputError('empty owner id file', { file: path });
+  return id;
+}
