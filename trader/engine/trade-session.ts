@@ -122,6 +122,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
     };
     // Set from the feed's callbacks (a holder, so the loop below reads the live value).
     const feedState: { failure: Error | null } = { failure: null };
+    const failed = (): Error | null => feedState.failure;
     const feed = new WsFeed({ url: o.wsUrl, apiKey: o.apiKey, instruments, stallTimeoutMs: 0 });
     await feed.start({
       onTick: (symbol, exchange, t, px, vol, bid, ask) => push({ kind: 'tick', symbol, exchange, t, px, ...(vol !== undefined ? { vol } : {}), ...(bid !== undefined ? { bid } : {}), ...(ask !== undefined ? { ask } : {}) }),
@@ -141,8 +142,9 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
 
     // Recovery happens before the first message is applied. In lockstep the first message is the
     // one the simulator sent last (possibly unacknowledged): market time is its time.
-    while (queue.length === 0 && feedState.failure === null) await new Promise<void>((r) => (wake = r));
-    if (feedState.failure !== null) throw feedState.failure;
+    while (queue.length === 0 && failed() === null) await new Promise<void>((r) => (wake = r));
+    const early = failed();
+    if (early !== null) throw early;
     const firstTime = queue[0]?.t ?? session.openMs;
     const recovery = await recoverDay({
       rt,
@@ -165,7 +167,8 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
     // The trading loop.
     let ended = false;
     while (!ended) {
-      if (feedState.failure !== null) throw feedState.failure;
+      const f = failed();
+      if (f !== null) throw f;
       if (leaseLost) throw new Error('lease lost to another trader');
       const m = queue.shift();
       if (m === undefined) {
