@@ -13,20 +13,24 @@ import { faultHooks, noFaults } from '../engine/faults';
 import { LeaseHeldError, runTradeSession } from '../engine/trade-session';
 import { JsonLogger, type Logger } from '../observability/log';
 import { readKillSwitch } from '../risk/kill-switch';
+import { awsRuntimeFromEnv } from '../aws/config';
+import { awsOps, localOps } from '../aws/runtime';
+import { MetricsReporter, timerScheduler } from '../observability/reporter';
 import { openStore, storeFlag } from './store-option';
 
 const Flags = z.strictObject({
   broker: z.literal('openalgo', { message: "only 'openalgo' is available" }),
-  'api-url': z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:5000/api/v1' }),
-  'ws-url': z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws(s) URL such as ws://127.0.0.1:8765'),
-  'api-key': z.string().min(1, 'the OpenAlgo API key is required'),
+  // In AWS the broker credentials come from Secrets Manager; locally they are flags.
+  'api-url': z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:5000/api/v1' }).optional(),
+  'ws-url': z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws(s) URL such as ws://127.0.0.1:8765').optional(),
+  'api-key': z.string().min(1, 'the OpenAlgo API key must not be empty').optional(),
   profile: z.string().min(1).default('default'),
   symbols: z
     .string()
     .regex(/^[A-Za-z0-9&-]+(,[A-Za-z0-9&-]+)*$/, 'expected a comma-separated list such as RELIANCE,INFY')
     .transform((s) => s.toUpperCase().split(','))
     .default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN']),
-  'data-dir': z.string().min(1, 'a data directory is required'),
+  'data-dir': z.string().min(1, 'the data directory must not be empty').default('.tfl'),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
   bias: z.enum(['store', 'off', 'LONGS_ONLY', 'SHORTS_ONLY', 'NO_TRADES']).default('store'),
   store: storeFlag,
@@ -85,12 +89,39 @@ export const trade: Command = async (argv: readonly string[], io: CliIo): Promis
           io.stderr.write(`tfl trade: fault point ${point}:${n} reached, killing the process\n`);
           process.kill(process.pid, 'SIGKILL');
         });
+  // AWS when the deployment's environment says so (metrics to the agent, SSM kill switch, SNS
+  // alerts, the broker secret); otherwise local (metrics and alerts in the log, the kill file).
+  const aws = awsRuntimeFromEnv(process.env);
+  const wall = new WallClock();
+  let applyKill: ((state: 'off' | 'stop' | 'flatten') => void) | null = null;
+  let lastKill: 'off' | 'stop' | 'flatten' = 'off';
+  const ops = aws
+    ? awsOps(aws, {
+        clock: wall,
+        scheduler: timerScheduler,
+        logger: log,
+        alertMemoryPath: join(dataDir, 'alerts-sent.json'),
+        onKillSwitch: (r) => {
+          lastKill = r.state;
+          if (r.warning !== null) log.warn(r.warning);
+          applyKill?.(r.state);
+        },
+      })
+    : localOps({ profile: profile.name, clock: wall, scheduler: timerScheduler, logger: log, logSink: io.stdout });
+  const secret = ops.brokerSecret === null ? null : await ops.brokerSecret.get();
+  const apiKey = f['api-key'] ?? secret?.apiKey;
+  const apiUrl = f['api-url'] ?? secret?.apiUrl ?? undefined;
+  const wsUrl = f['ws-url'] ?? secret?.wsUrl ?? undefined;
+  if (apiKey === undefined) throw new InputError('the OpenAlgo API key is required (or a broker secret in AWS)', { field: '--api-key' });
+  if (apiUrl === undefined) throw new InputError('the OpenAlgo REST URL is required', { field: '--api-url' });
+  if (wsUrl === undefined) throw new InputError('the OpenAlgo WebSocket URL is required', { field: '--ws-url' });
   const store = await openStore(f.store, dataDir);
   let killPoll: NodeJS.Timeout | null = null;
+  let reporter: MetricsReporter | null = null;
   try {
     const broker = new OpenAlgoBroker({
-      config: { apiUrl: f['api-url'], wsUrl: f['ws-url'], apiKey: f['api-key'], strategy: profile.name },
-      clock: new WallClock(),
+      config: { apiUrl, wsUrl, apiKey, strategy: profile.name },
+      clock: wall,
       log: log.child({ component: 'openalgo' }),
     });
     const killFile = isAbsolute(profile.killSwitchFile) ? profile.killSwitchFile : join(dataDir, profile.killSwitchFile.replace(/^\.tfl\//, ''));
@@ -100,15 +131,48 @@ export const trade: Command = async (argv: readonly string[], io: CliIo): Promis
       date,
       store,
       broker,
-      wsUrl: f['ws-url'],
-      apiKey: f['api-key'],
+      wsUrl,
+      apiKey,
       bias: f.bias,
       owner,
       leaseTtlMs: f['lease-ttl-ms'],
       log,
       faults,
       wallNow: () => Date.now(),
+      alert: (subject, message) => void ops.alerts.alert(subject, message),
+      onRuntime: (rt, feed) => {
+        reporter = new MetricsReporter({
+          metrics: ops.metrics,
+          clock: wall,
+          scheduler: timerScheduler,
+          logger: log.child({ component: 'metrics' }),
+          snapshot: () => {
+            const orders = rt.orders.orders();
+            const trades = rt.engine.tradesList();
+            const f2 = feed();
+            return {
+              ticksAccepted: f2.ticks,
+              engineTimeMs: rt.engine.now > 0 ? rt.engine.now : null,
+              lastTickMs: f2.lastTickMs,
+              openPositions: rt.portfolio.openPositions,
+              dayPnlPaise: rt.portfolio.realisedNetPaise + rt.portfolio.unrealisedPaise,
+              dayR: trades.reduce((a, t) => a + t.r, 0),
+              ordersPlaced: orders.length,
+              ordersRejected: orders.filter((x) => x.state === 'REJECTED').length,
+              riskDenials: rt.engine.denialCount,
+              errors: 0,
+            };
+          },
+        });
+        reporter.start();
+      },
       onKillSwitchReady: (apply) => {
+        if (ops.killSwitch !== null) {
+          applyKill = apply;
+          apply(lastKill);
+          void ops.killSwitch.start();
+          return;
+        }
         killPoll = setInterval(() => {
           void readKillSwitch(killFile).then((k) => {
             if (k.warning !== null) log.warn(k.warning);
@@ -127,11 +191,19 @@ export const trade: Command = async (argv: readonly string[], io: CliIo): Promis
   } catch (err) {
     if (err instanceof LeaseHeldError) {
       io.stderr.write(`tfl trade: ${err.message}\n`);
+      void ops.alerts.alert('second trader refused', err.message);
       return EXIT_LEASE_HELD;
     }
+    void ops.alerts.alert('trader failed', err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
     if (killPoll !== null) clearInterval(killPoll);
+    const r = reporter as MetricsReporter | null;
+    if (r !== null) {
+      r.report();
+      r.stop();
+    }
+    await ops.close();
     await store.close();
     lock();
   }

@@ -201,6 +201,13 @@ export class Engine {
     return this.intentCount;
   }
 
+  /** Risk denials so far today. */
+  get denialCount(): number {
+    let n = 0;
+    for (const v of Object.values(this.denials)) n += v ?? 0;
+    return n;
+  }
+
   get isSquaredOff(): boolean {
     return this.squaredOff;
   }

@@ -13,7 +13,7 @@ import type { DaySummary } from './engine';
 import type { FaultHooks } from './faults';
 import { buildLiveRuntime } from './live-runtime';
 import { recoverDay, type RecoveryReport } from './recovery';
-import type { BiasSetting } from './runtime';
+import type { BiasSetting, Runtime } from './runtime';
 
 export interface TradeSessionOptions {
   readonly profile: Profile;
@@ -34,6 +34,20 @@ export interface TradeSessionOptions {
   readonly onKillSwitchReady?: (apply: (state: 'off' | 'stop' | 'flatten') => void) => void;
   /** Wall clock (lease renewal, live-mode time without simulator clock messages). */
   readonly wallNow: () => number;
+  /** Refuse to trade when the broker's clock and ours differ by more (reliability case 25). */
+  readonly maxClockSkewMs?: number;
+  /** Something an operator must hear about (SNS in AWS, the log locally). */
+  readonly alert?: (subject: string, message: string) => void;
+  /** The runtime once built (metrics reporters read it). */
+  readonly onRuntime?: (rt: Runtime, feed: () => { ticks: number; lastTickMs: number | null }) => void;
+}
+
+/** The broker's clock and ours disagree: times, square-off and expiry checks would be wrong. */
+export class ClockSkewError extends Error {
+  constructor(readonly skewMs: number) {
+    super(`clock skew with the broker is ${Math.round(skewMs / 1000)} s (limit exceeded): fix the host's time sync before trading`);
+    this.name = 'ClockSkewError';
+  }
 }
 
 export interface TradeSessionResult {
@@ -66,6 +80,10 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
   const session = calendar.sessionOn(o.date);
   if (session === null) throw new Error(`${o.date} is not an NSE trading day for this profile: nothing to do`);
 
+  if (broker.serverTimeMs !== undefined) {
+    const skew = (await broker.serverTimeMs()) - o.wallNow();
+    if (Math.abs(skew) > (o.maxClockSkewMs ?? 5_000)) throw new ClockSkewError(skew);
+  }
   const lease = await store.acquireLease(profile.name, o.owner, o.wallNow(), o.leaseTtlMs);
   if (!lease.acquired) throw new LeaseHeldError(lease.owner, lease.expiresAtMs);
   let leaseLost = false;
@@ -76,6 +94,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
           if (!ok) {
             leaseLost = true;
             log.fatal('lease lost to another trader: stopping');
+            o.alert?.('lease lost', `another trader took over profile ${profile.name}; this one stops`);
           }
         },
         (err: unknown) => log.error('lease renewal failed', { error: err instanceof Error ? err.message : String(err) }),
@@ -106,8 +125,14 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       log,
       journalStartSeq: Math.max(day.lastJournalSeq, day.snapshot?.journalSeq ?? 0),
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
+      onStoreUnavailable: (err) => o.alert?.('state store unavailable', `no new entries until it is back: ${err instanceof Error ? err.message : String(err)}`),
     });
     const { rt, driver } = live;
+    // The day's bar per symbol from the ticks (the pre-market Lambda reads daily bars from the store).
+    const daily = new Map<string, { o: number; h: number; l: number; c: number; v: number; t: number }>();
+    let ticks = 0;
+    let lastTickMs: number | null = null;
+    o.onRuntime?.(rt, () => ({ ticks, lastTickMs }));
 
     // Messages wait here until recovery is done; a lockstep message also waits for its order events.
     type Ack = { seq: number; oseq: number };
@@ -185,7 +210,18 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       }
       switch (m.kind) {
         case 'tick':
-          driver.tick(m.symbol, m.exchange, m.t, m.px, m.vol, m.bid, m.ask);
+          if (driver.tick(m.symbol, m.exchange, m.t, m.px, m.vol, m.bid, m.ask)) {
+            ticks++;
+            lastTickMs = m.t;
+            const d = daily.get(m.symbol);
+            if (d === undefined) daily.set(m.symbol, { o: m.px, h: m.px, l: m.px, c: m.px, v: m.vol ?? 0, t: m.t });
+            else {
+              if (m.px > d.h) d.h = m.px;
+              if (m.px < d.l) d.l = m.px;
+              d.c = m.px;
+              d.v += m.vol ?? 0;
+            }
+          }
           break;
         case 'clock':
           driver.clock(m.t);
@@ -211,6 +247,24 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       halted: summary.halted,
       denials: summary.denials,
     });
+    // The day's bar per symbol for the pre-market Lambda: from the broker's 1-minute history
+    // (whole even when the trader restarted during the day), else from the ticks seen.
+    for (const inst of instruments) {
+      try {
+        const hist = broker.history === undefined ? [] : await broker.history(inst.symbol, inst.exchange, '1m', o.date, o.date);
+        const d = daily.get(inst.symbol);
+        const bar =
+          hist.length > 0
+            ? { startMs: session.openMs, open: hist[0]?.open ?? 0, high: Math.max(...hist.map((b) => b.high)), low: Math.min(...hist.map((b) => b.low)), close: hist[hist.length - 1]?.close ?? 0, volume: hist.reduce((a, b) => a + b.volume, 0) }
+            : d === undefined
+              ? null
+              : { startMs: session.openMs, open: d.o, high: d.h, low: d.l, close: d.c, volume: d.v };
+        if (bar !== null) await store.putDailyBar(inst.symbol, o.date, bar);
+      } catch (err) {
+        log.warn('daily bar not stored', { symbol: inst.symbol, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (!summary.flat) o.alert?.('not flat after the session', `profile ${profile.name} ${o.date}: positions remain; check the broker now`);
     await feed.stop();
     await broker.stop();
     await rt.journal.flush();
