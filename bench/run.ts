@@ -20,6 +20,11 @@ import { DEFAULT_SIM_SYMBOLS } from '../trader/market-data/simulator/symbols';
 import { nullLogger } from '../trader/observability/log';
 import { MemoryJournalStore } from '../trader/persistence/memory-journal-store';
 import { hotDecisionLatency } from './hot-decision';
+import { benchRestart } from './restart';
+import { benchJournalWrites } from './store';
+import { bundleTrader } from '../scripts/bundle';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { benchIndicators } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
@@ -291,10 +296,18 @@ async function main(): Promise<void> {
   results.stateBytesPerSymbol = Math.round(await statePerSymbol());
   log(`state per symbol: ${String(results.stateBytesPerSymbol)} bytes`);
 
-  // 6. Indicators against trading-signals and technicalindicators, same process, same series.
+  // 6. Durable state: journal appends per second to the embedded store; the cost of a restart
+  //    (process start of the bundled trader + load, restore and reconcile a day of 100 orders).
+  results.journalWrites = await benchJournalWrites();
+  log(`journal writes: ${JSON.stringify(results.journalWrites)}`);
+  const bundle = bundleTrader(mkdtempSync(join(tmpdir(), 'tfl-bench-bundle-')));
+  results.restart = await benchRestart(bundle.file);
+  log(`restart: ${JSON.stringify(results.restart)}`);
+
+  // 7. Indicators against trading-signals and technicalindicators, same process, same series.
   results.indicators = benchIndicators();
 
-  // 7. Bundle sizes (written by the bundle test in `npm test`).
+  // 8. Bundle sizes (written by the bundle test in `npm test`).
   const sizes = join(here, 'bundle-sizes.json');
   if (existsSync(sizes)) results.bundleBytes = JSON.parse(readFileSync(sizes, 'utf8')) as unknown;
 

@@ -7,6 +7,7 @@ import type { JournalStore } from '../persistence/port';
 import type { StateStore } from '../persistence/state-store';
 import type { SimulatedClock } from './clock';
 import type { FaultHooks } from './faults';
+import type { Strategy } from '../strategies/port';
 import { LiveDriver } from './live-driver';
 import { buildRuntime, type BiasSetting, type Runtime } from './runtime';
 import { StorePersistence } from './store-persistence';
@@ -25,6 +26,8 @@ export interface LiveRuntimeOptions {
   /** The day's highest journal sequence so far (from the store), so a restart continues it. */
   readonly journalStartSeq: number;
   readonly faults?: FaultHooks;
+  /** Replaces the profile's strategy (benchmarks and tests). */
+  readonly strategy?: Strategy;
   /** Called once when the store fails past its budget (alerting). */
   readonly onStoreUnavailable?: (err: unknown) => void;
 }
@@ -50,6 +53,7 @@ export function buildLiveRuntime(o: LiveRuntimeOptions): LiveRuntime {
     broker: o.broker,
     journalStartSeq: o.journalStartSeq,
     ...(o.faults !== undefined ? { faults: o.faults } : {}),
+    ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
     persistence: (parts) => {
       persistence = new StorePersistence(
         o.store,
