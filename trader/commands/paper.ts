@@ -10,7 +10,8 @@ import { istDateKey, istMidnightOfDateKey, DAY_MS } from '../domain/time';
 import { DEFAULT_SIM_SYMBOLS } from '../market-data/simulator/symbols';
 import { runPaperSession } from '../engine/paper-session';
 import { JsonLogger } from '../observability/log';
-import { FileJournalStore } from '../persistence/file-journal-store';
+import { StateJournalStore } from '../persistence/journal-store';
+import { openStore, storeFlag } from './store-option';
 import { computeStats } from '../portfolio/stats';
 import { formatDaySummary } from './report';
 import { tradeJson } from './backtest';
@@ -36,6 +37,7 @@ const Flags = z.strictObject({
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
   bias: z.enum(['off', 'LONGS_ONLY', 'SHORTS_ONLY', 'NO_TRADES']).default('off'),
   profile: z.string().min(1).default('default'),
+  store: storeFlag,
 });
 
 /** `tfl paper`: a simulated NSE day, traded over a real WebSocket with the paper broker. */
@@ -50,6 +52,7 @@ export const paper: Command = async (argv: readonly string[], io: CliIo): Promis
       date: { type: 'string' },
       bias: { type: 'string' },
       profile: { type: 'string' },
+      store: { type: 'string' },
     },
     Flags,
   );
@@ -71,7 +74,11 @@ export const paper: Command = async (argv: readonly string[], io: CliIo): Promis
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const dir = resolve(io.cwd, '.tfl');
-  const journalPath = join(dir, 'journal', `paper-${date}-seed${flags.seed}-${stamp}.ndjson`);
+  // The embedded default (issue 3 §1): dynalite in-process with its data under ./.tfl/, or the
+  // AWS table when the environment names one; `--store memory` keeps nothing.
+  const store = await openStore(flags.store, dir);
+  const prior = await store.loadDay(profile.name, date);
+  const journalWhere = store.description;
   const logPath = join(dir, 'logs', `paper-${date}-seed${flags.seed}-${stamp}.log`);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const logStream = createWriteStream(logPath, { flags: 'a' });
@@ -90,12 +97,26 @@ export const paper: Command = async (argv: readonly string[], io: CliIo): Promis
     speed: flags.speed,
     profile,
     bias: flags.bias,
-    journalStore: new FileJournalStore(journalPath),
+    journalStore: new StateJournalStore(store, profile.name, date),
+    journalStartSeq: prior.lastJournalSeq,
     log,
     apiKey: randomBytes(16).toString('hex'),
     progress: (line) => io.stdout.write(`${line}\n`),
   });
   await new Promise<void>((r) => logStream.end(r));
+  for (const t of result.summary.trades) await store.putTrade(profile.name, date, t);
+  await store.putSummary(profile.name, date, {
+    date,
+    profile: profile.name,
+    trades: result.summary.trades.length,
+    netPaise: result.summary.trades.reduce((a, t) => a + t.netPaise, 0),
+    totalR: result.summary.trades.reduce((a, t) => a + t.r, 0),
+    flat: result.summary.flat,
+    halted: result.summary.halted,
+    denials: result.summary.denials as Record<string, number>,
+  });
+  const journalEntries = (await store.readJournal(profile.name, date)).length;
+  await store.close();
   const seconds = (performance.now() - started) / 1000;
   const s = result.summary;
   const stats = computeStats(s.trades, [s.trades.reduce((a, t) => a + t.netPaise, 0)]);
@@ -118,7 +139,8 @@ export const paper: Command = async (argv: readonly string[], io: CliIo): Promis
         `feed reconnects ${result.feed.reconnects}, malformed messages ${result.feed.malformed}`,
         `ran in ${seconds.toFixed(1)} s`,
         ...(tradeLines.length > 0 ? ['trades:', ...tradeLines] : []),
-        `journal: ${journalPath}`,
+        `journal: ${journalWhere}, profile ${profile.name}, ${date}: ${journalEntries} entries (every signal, risk decision, order change, fill, position and trade)`,
+        `  read the day's trades: npm run tfl -- ledger --data-dir .tfl --date ${date} --json ledger.json`,
         `log:     ${logPath}`,
       ],
     }),

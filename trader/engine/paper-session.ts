@@ -24,6 +24,8 @@ export interface PaperSessionOptions {
   readonly profile: Profile;
   readonly bias: BiasSetting;
   readonly journalStore: JournalStore;
+  /** Continue the day's journal sequence (a store that already holds earlier runs of the day). */
+  readonly journalStartSeq?: number;
   readonly log: Logger;
   /** The simulator's API key (the trader authenticates with it like with OpenAlgo). */
   readonly apiKey: string;
@@ -64,7 +66,7 @@ export async function runPaperSession(o: PaperSessionOptions): Promise<PaperSess
   const server = await SimServer.start({ simulator, apiKey: o.apiKey, speed: o.speed, faults: o.faults });
   const instruments = specs.map((s) => instrumentFor(s.symbol));
   const clock = new SimulatedClock(session.openMs);
-  const rt = buildRuntime({ profile: o.profile, instruments, calendar, journalStore: o.journalStore, clock, mode: 'paper', bias: o.bias, log: o.log });
+  const rt = buildRuntime({ profile: o.profile, instruments, calendar, journalStore: o.journalStore, journalStartSeq: o.journalStartSeq ?? 0, clock, mode: 'paper', bias: o.bias, log: o.log });
   const pump = new TickPump(rt.target, rt.orders);
   const feed = new WsFeed({ url: server.url, apiKey: o.apiKey, instruments, stallTimeoutMs: 10_000 });
   const every = (o.progressEveryMinutes ?? 30) * 60_000;
