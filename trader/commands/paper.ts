@@ -113,7 +113,7 @@ export const paper: Command = async (argv: readonly string[], io: CliIo): Promis
     totalR: result.summary.trades.reduce((a, t) => a + t.r, 0),
     flat: result.summary.flat,
     halted: result.summary.halted,
-    denials: result.summary.denials as Record<string, number>,
+    denials: result.summary.denials,
   });
   const journalEntries = (await store.readJournal(profile.name, date)).length;
   await store.close();
