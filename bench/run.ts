@@ -22,9 +22,6 @@ import { MemoryJournalStore } from '../trader/persistence/memory-journal-store';
 import { hotDecisionLatency } from './hot-decision';
 import { benchRestart } from './restart';
 import { benchJournalWrites } from './store';
-import { bundleTrader } from '../scripts/bundle';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { benchIndicators } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
@@ -300,8 +297,8 @@ async function main(): Promise<void> {
   //    (process start of the bundled trader + load, restore and reconcile a day of 100 orders).
   results.journalWrites = await benchJournalWrites();
   log(`journal writes: ${JSON.stringify(results.journalWrites)}`);
-  const bundle = bundleTrader(mkdtempSync(join(tmpdir(), 'tfl-bench-bundle-')));
-  results.restart = await benchRestart(bundle.file);
+  const at = process.argv.indexOf('--trader-bundle');
+  results.restart = await benchRestart(at > 0 ? (process.argv[at + 1] ?? null) : null);
   log(`restart: ${JSON.stringify(results.restart)}`);
 
   // 7. Indicators against trading-signals and technicalindicators, same process, same series.
