@@ -11,7 +11,7 @@ import { defaultProfile } from '../../trader/config/profile';
 import { instrumentFor } from '../../trader/config/instruments';
 import type { Bar } from '../../trader/domain/bar';
 import { NseCalendar } from '../../trader/domain/calendar';
-import type { BrokerEvent } from '../../trader/domain/order';
+import type { BrokerEvent, OrderRequest, SubmitOutcome } from '../../trader/domain/order';
 import { toPaise } from '../../trader/domain/money';
 import { SimulatedClock } from '../../trader/engine/clock';
 import { ledgerOf, type Ledger } from '../../trader/engine/ledger';
@@ -104,7 +104,12 @@ export function killableBroker(
   broker: PaperBroker,
   fuse: Fuse,
   placements: Map<string, number>,
-  opts: { readonly deliveries?: (e: BrokerEvent) => number; readonly onPlace?: (clientOrderId: string) => void } = {},
+  opts: {
+    readonly deliveries?: (e: BrokerEvent) => number;
+    readonly onPlace?: (clientOrderId: string) => void;
+    /** Runs after the exchange accepted a placement, before the trader hears the answer. */
+    readonly afterPlace?: (req: OrderRequest, outcome: SubmitOutcome) => void;
+  } = {},
 ): BrokerPort {
   const listeners: ((e: BrokerEvent) => void)[] = [];
   broker.onEvent((e) => {
@@ -125,7 +130,10 @@ export function killableBroker(
     placeOrder: wrap('placeOrder', (req) => {
       placements.set(req.clientOrderId, (placements.get(req.clientOrderId) ?? 0) + 1);
       opts.onPlace?.(req.clientOrderId);
-      return broker.placeOrder(req);
+      return broker.placeOrder(req).then((outcome) => {
+        opts.afterPlace?.(req, outcome);
+        return outcome;
+      });
     }),
     modifyOrder: wrap('modifyOrder', (id, change) => broker.modifyOrder(id, change)),
     cancelOrder: wrap('cancelOrder', (id) => broker.cancelOrder(id)),
@@ -178,6 +186,8 @@ export interface DayOptions {
   readonly onLife?: (live: LiveRuntime, life: number) => void;
   /** A failing settle is recorded and the day goes on (a store outage that the trader must survive). */
   readonly tolerateSettleErrors?: boolean;
+  /** The exchange fills a market order the moment it accepts it, so the fill reaches the trader before the placement's answer. */
+  readonly fillBeforeAnswer?: boolean;
 }
 
 export interface DayResult {
@@ -211,6 +221,7 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
   let restarts = 0;
   let life = 0;
   let recovering = false;
+  const lastFed = new Map<number, number>();
   const fired: Kill[] = [];
   const tickKills = kills.filter((k): k is Extract<Kill, { kind: 'tick' }> => k.kind === 'tick').sort((a, b) => a.index - b.index);
   const callKills = kills.filter((k) => k.kind === 'call');
@@ -250,6 +261,12 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
       broker: killableBroker(exchange, fuse, placements, {
         ...(opts.deliveries !== undefined ? { deliveries: opts.deliveries } : {}),
         onPlace: (clientOrderId) => placementLog.push({ clientOrderId, life: thisLife, recovering }),
+        afterPlace: (req, outcome) => {
+          const s = SYMBOLS.indexOf(req.symbol);
+          const i = lastFed.get(s);
+          if (opts.fillBeforeAnswer !== true || req.priceType !== 'MARKET' || outcome.kind !== 'accepted' || i === undefined) return;
+          exchange.onTick(s, ticks.t[i] ?? 0, toPaise(ticks.px[i] ?? 0));
+        },
       }),
       clock,
       bias: 'off',
@@ -290,6 +307,7 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
       if (i > acked && i === next && !exchangeSaw.has(i)) {
         exchange.onTick(ticks.sym[i] ?? 0, ticks.t[i] ?? 0, toPaise(ticks.px[i] ?? 0));
         exchangeSaw.add(i);
+        lastFed.set(ticks.sym[i] ?? 0, i);
       }
       live.driver.tick(SYMBOLS[ticks.sym[i] ?? 0] ?? '', 'NSE', ticks.t[i] ?? 0, ticks.px[i] ?? 0, ticks.vol[i] ?? 0);
       const settled = opts.tolerateSettleErrors === true ? live.driver.settle().catch((err: unknown) => void settleErrors.push(err)) : live.driver.settle();

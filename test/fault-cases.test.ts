@@ -1,0 +1,156 @@
+/**
+ * Fault cases of reliability.md §4 at the trader level, in process (see test/support/crash-harness.ts:
+ * a paper exchange that outlives the trader, a memory store shared by the trader's lives, lockstep
+ * ticks). Cases 5, 6, 25, 26 against a fake OpenAlgo: test/fault-cases-trader.test.ts. Lower-level
+ * proofs are named per case; the aggregate crash day is test/crash-inprocess.test.ts.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { PaperBroker } from '../trader/brokers/paper/paper-broker';
+import { TERMINAL_ORDER_STATES, type BrokerOrderView } from '../trader/domain/order';
+import { MemoryStateStore } from '../trader/persistence/memory-state-store';
+import { DATE, PROFILE, dayTicks, tradeDay, type DayResult, type Ticks } from './support/crash-harness';
+
+const ticks: Ticks = dayTicks(21);
+let reference: DayResult | null = null;
+async function ref(): Promise<DayResult> {
+  reference ??= await tradeDay(ticks, []);
+  return reference;
+}
+
+async function stored(r: DayResult) {
+  return new MemoryStateStore(r.table).loadDay(PROFILE, DATE);
+}
+
+function expectInvariants(r: DayResult): void {
+  for (const [cid, n] of r.placements) expect(n, `orders sent for ${cid}`).toBe(1);
+  expect(new Set(r.ledger.fills.map((f) => f.executionId)).size).toBe(r.ledger.fills.length);
+  expect(r.ledger.fills.length).toBe(r.exchangeFills);
+}
+
+describe('reliability.md §4 fault cases', () => {
+  it('case 1: crash after the intent is saved, before the POST: restart looks it up, sends it once with the same client order id while still valid', async () => {
+    const r = await tradeDay(ticks, [{ kind: 'call', target: 'store', method: 'createOrder', nth: 1 }]);
+    expect(r.fired).toHaveLength(1);
+    const first = r.placementLog[0];
+    expect(first).toMatchObject({ life: 1, recovering: true });
+    expect(r.placements.get(first?.clientOrderId ?? '')).toBe(1);
+    expect(r.recoveries[1]).toMatchObject({ reconcile: { resubmitted: 1, abandoned: 0, adopted: 0 } });
+    expectInvariants(r);
+    expect(r.ledger).toEqual((await ref()).ledger);
+  });
+
+  it('case 1: crash after the intent is saved, restart after the validity window: the entry is ABANDONED (recorded REJECTED, never sent) and the strategy told', async () => {
+    const abandoned: number[] = [];
+    const r = await tradeDay(ticks, [{ kind: 'call', target: 'store', method: 'createOrder', nth: 1 }], {
+      downTicks: 400,
+      onLife: (live, life) => {
+        if (life !== 1) return;
+        const engine = live.rt.engine;
+        const orig = engine.onEntryAbandoned.bind(engine);
+        vi.spyOn(engine, 'onEntryAbandoned').mockImplementation((s, reason) => {
+          abandoned.push(s);
+          orig(s, reason);
+        });
+      },
+    });
+    expect(r.recoveries[1]).toMatchObject({ reconcile: { abandoned: 1, resubmitted: 0 } });
+    const day = await stored(r);
+    const intent = [...day.orders].sort((a, b) => a.record.createdMs - b.record.createdMs)[0];
+    expect(intent?.record).toMatchObject({ purpose: 'ENTRY', state: 'REJECTED', rejectReason: 'not found at broker', brokerOrderId: null });
+    const cid = intent?.record.request.clientOrderId ?? '';
+    expect(r.placements.has(cid)).toBe(false);
+    expect((await r.exchange.orderBook()).some((o) => o.clientOrderId === cid)).toBe(false);
+    expect(abandoned).toHaveLength(1);
+    expectInvariants(r);
+  });
+
+  it('case 2: crash after the broker accepted, before the ack is saved: restart adopts the broker order; one order in all, linked', async () => {
+    const r = await tradeDay(ticks, [{ kind: 'call', target: 'broker', method: 'placeOrder', nth: 1 }]);
+    expect(r.fired).toHaveLength(1);
+    const cid = r.placementLog[0]?.clientOrderId ?? '';
+    expect(r.placements.get(cid)).toBe(1);
+    expect(r.recoveries[1]).toMatchObject({ reconcile: { adopted: 1, resubmitted: 0 } });
+    const mine = (await stored(r)).orders.find((o) => o.record.request.clientOrderId === cid);
+    const atExchange = (await r.exchange.orderBook()).filter((o) => o.clientOrderId === cid);
+    expect(atExchange).toHaveLength(1);
+    expect(mine?.record.brokerOrderId).toBe(atExchange[0]?.brokerOrderId);
+    expectInvariants(r);
+    expect(r.ledger).toEqual((await ref()).ledger);
+  });
+
+  it('case 3: crash after a fill arrives, before it is saved: restart applies it from the trade book; stored once; P&L and positions as uninterrupted', async () => {
+    const r = await tradeDay(ticks, [{ kind: 'call', target: 'store', method: 'putFill', nth: 1 }]);
+    expect(r.fired).toHaveLength(1);
+    expect(r.recoveries[1]?.reconcile.fillsApplied).toBeGreaterThanOrEqual(1);
+    expectInvariants(r);
+    expect(r.ledger).toEqual((await ref()).ledger);
+  });
+
+  /** Kills the trader before the first tick at which a position is open and its stop works at the exchange. */
+  function killWithOpenPosition(): { beforeTick: (i: number, ex: PaperBroker) => Promise<'kill' | 'go'>; stopAtKill: () => BrokerOrderView | null; posAtKill: () => number } {
+    let done = false;
+    let stop: BrokerOrderView | null = null;
+    let pos = 0;
+    return {
+      beforeTick: async (_i, ex) => {
+        if (done) return 'go';
+        const open = (await ex.positions()).find((p) => p.netQty !== 0);
+        if (open === undefined) return 'go';
+        const s = (await ex.orderBook()).find((o) => o.symbol === open.symbol && o.priceType === 'SL-M' && !TERMINAL_ORDER_STATES.has(o.state));
+        if (s === undefined) return 'go';
+        done = true;
+        stop = s;
+        pos = open.netQty;
+        return 'kill';
+      },
+      stopAtKill: () => stop,
+      posAtKill: () => pos,
+    };
+  }
+
+  it('case 4: crash with an open position and its stop: no orders at recovery, the stop is verified (qty = position) and kept', async () => {
+    const k = killWithOpenPosition();
+    const r = await tradeDay(ticks, [], { beforeTick: k.beforeTick });
+    expect(r.fired).toHaveLength(1);
+    expect(k.stopAtKill()?.qty).toBe(Math.abs(k.posAtKill()));
+    expect(r.placementLog.filter((p) => p.recovering)).toEqual([]);
+    expect(r.recoveries[1]).toMatchObject({ reconcile: { stopsPlaced: 0, resubmitted: 0 } });
+    expectInvariants(r);
+    expect(r.ledger).toEqual((await ref()).ledger);
+  });
+
+  it('case 4: the stop was cancelled at the broker while the trader was down: exactly one new stop, for the position, placed at recovery', async () => {
+    const k = killWithOpenPosition();
+    const r = await tradeDay(ticks, [], {
+      beforeTick: k.beforeTick,
+      whileDown: async (ex) => {
+        const s = k.stopAtKill();
+        if (s !== null) expect((await ex.cancelOrder(s.brokerOrderId)).kind).toBe('accepted');
+      },
+    });
+    const placed = r.placementLog.filter((p) => p.recovering);
+    expect(placed).toHaveLength(1);
+    expect(placed[0]?.clientOrderId).toMatch(/-S2$/);
+    expect(r.recoveries[1]).toMatchObject({ reconcile: { stopsPlaced: 1 } });
+    const newStop = (await r.exchange.orderBook()).find((o) => o.clientOrderId === placed[0]?.clientOrderId);
+    expect(newStop?.qty).toBe(Math.abs(k.posAtKill()));
+    expectInvariants(r);
+  });
+
+  it('case 19: every fill replayed 3 times by the broker stream: each stored once, positions and books unchanged', async () => {
+    const r = await tradeDay(ticks, [], { deliveries: (e) => (e.kind === 'fill' ? 3 : 1) });
+    expectInvariants(r);
+    expect(r.ledger).toEqual((await ref()).ledger);
+  });
+
+  // Lower level, proven: trader/orders/state-machine.test.ts and test/openalgo-broker.test.ts 'case 20'. The paper
+  // exchange never fills on the tick an order was placed (no look-ahead), so this harness cannot yet push a fill
+  // before the placement's answer; a scripted BrokerPort is needed.
+  it.todo('case 20: a fill that arrives before the placement answer is buffered and matched by broker id, not dropped (trader level)');
+  // Store level, proven: test/store-faults.test.ts 'case 22'. Trader level (a store that fails every write once a
+  // protected position is open) ended the seed-21 day with RELIANCE +1140 and NO working stop at the exchange:
+  // under investigation, not faked here.
+  it.todo('case 22: store failing past its budget: no broker call without a saved intent, entries denied STORE_UNAVAILABLE, open positions keep their stop');
+  // Store level, proven: test/store-faults.test.ts 'case 23' (the deadline, measured). Trader level follows case 22.
+  it.todo('case 23: a store that hangs until its deadline: entries stop, nothing sent unsaved, open positions keep their stop');
+});
