@@ -44,6 +44,11 @@ export class LiveDriver {
     await this.pump.idle();
     await this.rt.orders.idle();
     await this.persistence.flush();
+    if (this.persistence.failure !== null) {
+      // The store is down (the engine opens no new risk): keep trading what is open without
+      // waiting on it; what it missed is rebuilt from the broker on the next restart.
+      return;
+    }
     for (const t of this.rt.engine.tradesList()) {
       if (this.savedTrades.has(t.tradeId)) continue;
       await this.store.putTrade(this.profile, this.date, t);

@@ -33,13 +33,24 @@ export class StorePersistence implements OrderPersistence {
 
   async created(t: TrackedOrder): Promise<void> {
     const id = t.record.request.clientOrderId;
-    if (this.failed !== null) throw new Error('state store unavailable: no broker call without a saved intent');
+    // Entries open risk: no broker call without a saved intent. Stops and exits protect a position
+    // that already exists: with the store down they still go out (best effort, logged and alerted);
+    // a restart adopts such an order at the broker instead of sending a second one.
+    const protective = t.record.purpose !== 'ENTRY';
+    if (this.failed !== null) {
+      if (!protective) throw new Error('state store unavailable: no broker call without a saved intent');
+      // The store is already down: don't make a protective order wait for another failure.
+      this.log.error('protective order sent without a saved intent (state store unavailable)', { clientOrderId: id });
+      return;
+    }
     if (t.record.version === 0) {
       try {
         await this.track(this.store.createOrder(this.profile, this.date(), stored(t)));
       } catch (err) {
         this.fail(`intent ${id}`, err);
-        throw err;
+        if (!protective) throw err;
+        this.log.error('protective order sent without a saved intent (state store unavailable)', { clientOrderId: id });
+        return;
       }
       this.chains.set(id, Promise.resolve());
       return;
@@ -47,7 +58,7 @@ export class StorePersistence implements OrderPersistence {
     // A resubmission after recovery: its transitions are already queued; wait until they are saved.
     await (this.chains.get(id) ?? Promise.resolve());
     const failed = this.failure;
-    if (failed !== null) throw failed instanceof Error ? failed : new Error('store unavailable');
+    if (failed !== null && !protective) throw failed instanceof Error ? failed : new Error('store unavailable');
   }
 
   changed(t: TrackedOrder, previousVersion: number): void {
@@ -69,6 +80,7 @@ export class StorePersistence implements OrderPersistence {
 
   async protective(state: ProtectiveState): Promise<void> {
     const pos = this.position(state.symbol);
+    // Best effort: an exit must never wait on (or fail with) the store.
     await this.track(
       this.store.putPosition(this.profile, this.date(), {
         symbol: this.symbolName(state.symbol),
@@ -78,12 +90,15 @@ export class StorePersistence implements OrderPersistence {
         exitingReason: state.exitingReason,
         updatedMs: this.clock(),
       }),
-    );
+    ).catch((err: unknown) => this.fail(`position ${this.symbolName(state.symbol)}`, err));
   }
 
-  /** Resolves once every write started so far has settled (before a tick is acknowledged). */
+  /**
+   * Resolves once every write started so far has settled (before a tick is acknowledged). With the
+   * store down, it does not wait: the trader must not stall on a store it already knows is gone.
+   */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.pending.size > 0 && this.failed === null) await Promise.allSettled([...this.pending]);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -370,12 +370,58 @@ export class OrderManager implements OrderPort {
       }
       const stop = slot.stop;
       if (stop === null || isTerminal(stop.record.state)) {
-        this.placeStop(symbol);
-        report.stopsPlaced++;
+        // A stop sent while the store was down has no record: adopt it rather than send a second.
+        const inst = this.inst(symbol);
+        const side = pos > 0 ? 'SELL' : 'BUY';
+        const orphan = book.find(
+          (v) =>
+            !linked.has(v.brokerOrderId) &&
+            v.symbol === inst.symbol &&
+            v.exchange === inst.exchange &&
+            v.side === side &&
+            (v.priceType === 'SL-M' || v.priceType === 'SL') &&
+            !isTerminal(v.state) &&
+            v.qty === Math.abs(pos),
+        );
+        if (orphan !== undefined) {
+          this.adoptStop(symbol, orphan, nowMs);
+          report.adopted++;
+        } else {
+          this.placeStop(symbol);
+          report.stopsPlaced++;
+        }
       }
     }
     await this.idle();
     return report;
+  }
+
+  /** Track a working stop found at the broker without a record (sent while the store was down). */
+  private adoptStop(symbol: number, view: BrokerOrderView, nowMs: number): void {
+    const slot = this.slot(symbol);
+    const inst = this.inst(symbol);
+    slot.stopSeq += 1;
+    const req: OrderRequest = {
+      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`),
+      strategy: this.deps.strategyId,
+      symbol: inst.symbol,
+      exchange: inst.exchange,
+      side: view.side,
+      qty: view.qty,
+      product: view.product,
+      priceType: view.priceType,
+      pricePaise: view.pricePaise,
+      triggerPaise: view.triggerPaise,
+    };
+    const t = this.track(symbol, req, 'STOP');
+    slot.stop = t;
+    slot.stopPaise = view.triggerPaise;
+    this.bindBrokerId(t, view.brokerOrderId);
+    this.run(async () => {
+      await this.deps.persistence.created(t);
+      this.step(t, { kind: 'SUBMIT_ACCEPTED', brokerOrderId: view.brokerOrderId, timeMs: nowMs });
+      this.applyView(t, view);
+    });
   }
 
   // ---- broker events -----------------------------------------------------------------------
