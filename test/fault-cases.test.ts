@@ -229,10 +229,5 @@ describe('reliability.md §4 fault cases', () => {
   it.todo('case 22: store failing past its budget: no broker call without a saved intent, entries denied STORE_UNAVAILABLE, open positions keep their stop');
   // Store level, proven: test/store-faults.test.ts 'case 23' (the deadline, measured). Trader level follows case 22.
   it.todo('case 23: a store that hangs until its deadline: entries stop, nothing sent unsaved, open positions keep their stop');
-  // Not written yet (time): trader-level tests against test/support/fake-openalgo.ts; the lower-level proofs are named.
-  it.todo('case 5: two traders on one profile: one trades, the other rejects with LeaseHeldError / `tfl trade` exits 3 with the message (store level: store-faults.test.ts)');
-  it.todo('case 6: corrupt state item: runTradeSession rejects naming the key and field, zero orders at the broker, on every restart (store level: store-faults.test.ts)');
-  it.todo("case 21: a fill frame lost on a healthy stream is applied by the periodic reconcile into the trader's books (adapter level: openalgo-broker.test.ts)");
-  it.todo('case 25: clock skew vs the broker past the threshold: ClockSkewError before the lease, no orders; IST hours whatever the host TZ (adapter level: openalgo-broker.test.ts)');
-  it.todo('case 26: bad profile exits 2 naming the field with no broker request; no bias → NO_BIAS denials and an alert; bias deduped by date; the API key never in the output');
+  // Cases 5, 6, 21, 25, 26 (trader processes on dynalite, the lockstep simulator, the fake OpenAlgo): test/fault-cases-trader.test.ts.
 });
