@@ -85,7 +85,7 @@ interface Rig {
   journal(): Promise<JournalEntry[]>;
 }
 
-function rig(strategy: Scripted, profile: Profile = defaultProfile(), instruments: Instrument[] = [A], bias: Bias | 'off' = 'off'): Rig {
+function rig(strategy: Scripted, profile: Profile = defaultProfile(), instruments: Instrument[] = [A], bias: Bias | 'off' | null = 'off'): Rig {
   const store = new MemoryJournalStore();
   const calendar = new NseCalendar();
   const session = calendar.sessionOn(DAY);
@@ -280,6 +280,20 @@ describe('engine flows (scripted strategy, paper broker, real order manager and 
     const [first, second] = decisions;
     expect(first?.type === 'RISK_DECISION' && first.decision === 'APPROVED' ? first.resized : null).toBe(false);
     expect(second?.type === 'RISK_DECISION' && second.decision === 'APPROVED' ? second.resized : null).toBe(true);
+  });
+
+  it('denies every entry with NO_BIAS when no bias is published for the day', async () => {
+    const s = new Scripted();
+    s.onBarScript = (_sym, bar, out) => {
+      if (bar.startMs === at('09:15')) out.emit(enter('AAA', 'LONG', bar, 99));
+    };
+    const r = rig(s, defaultProfile(), [A], null);
+    drawBar(r, 0, '09:15', 100, 101, 99.5, 100.5);
+    r.tick(0, at('09:30'), 100.5);
+    await r.settle();
+    const denied = (await r.journal()).filter((e) => e.type === 'RISK_DECISION' && e.decision === 'DENIED');
+    expect(denied.map((e) => (e.type === 'RISK_DECISION' && e.decision === 'DENIED' ? e.reason : ''))).toEqual(['NO_BIAS']);
+    expect(r.rt.portfolio.netQty(0)).toBe(0);
   });
 
   it('exits at once when the protective stop is rejected by the broker', async () => {

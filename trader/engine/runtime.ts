@@ -22,8 +22,8 @@ import { RiskBook } from './risk-book';
 import type { PumpTarget } from './tick-pump';
 import type { FaultHooks } from './faults';
 
-/** `off` disables the bias filter (both sides trade); otherwise the day's bias. */
-export type BiasSetting = Bias | 'off';
+/** `off` disables the bias filter (both sides trade); null: none published (no entries, NO_BIAS); otherwise the day's bias. */
+export type BiasSetting = Bias | 'off' | null;
 
 export interface RuntimeOptions {
   readonly profile: Profile;

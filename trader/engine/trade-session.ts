@@ -106,7 +106,10 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
 
   try {
     const bias: Bias | null | 'off' = o.bias === 'store' ? ((await store.getBias(o.date))?.bias ?? null) : o.bias === 'off' ? 'off' : o.bias;
-    if (bias === null) log.warn('no bias published for the day: no entries (strategies.md §1)', { date: o.date });
+    if (bias === null) {
+      log.error('no bias published for the day: no entries (strategies.md §1)', { date: o.date });
+      o.alert?.('no bias', `no pre-market bias stored for ${o.date}: the trader will not enter (NO_BIAS)`);
+    }
     const instruments = o.symbols.map((s) => instrumentFor(s));
     const day = await store.loadDay(profile.name, o.date);
     broker.restoreLinks(day.orders.flatMap((x) => (x.record.brokerOrderId === null ? [] : [{ clientOrderId: x.record.request.clientOrderId, brokerOrderId: x.record.brokerOrderId }])));
@@ -120,7 +123,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       journalStore: new StateJournalStore(store, profile.name, o.date),
       broker,
       clock,
-      bias: bias === 'off' ? 'off' : (bias ?? 'NO_TRADES'),
+      bias,
       date: o.date,
       log,
       journalStartSeq: Math.max(day.lastJournalSeq, day.snapshot?.journalSeq ?? 0),
