@@ -117,7 +117,7 @@ describe('reliability.md §4 fault cases (trader processes, dynalite, fake OpenA
     const dynamo = await dynaliteServer();
     const table = EMBEDDED_TABLE_NAME;
     const key = 'case5-key';
-    const sim: SimChild = await spawnSim(['--port', '0', '--api-key', key, '--seed', '5', '--date', DATE, '--symbols', SYMBOLS, '--state-dir', dataDir('sim'), '--lockstep', '--tick-rate-scale', '0.2']);
+    const sim: SimChild = await spawnSim(['--port', '0', '--api-key', key, '--seed', '5', '--date', DATE, '--symbols', SYMBOLS, '--state-dir', dataDir('sim'), '--lockstep', '--tick-rate-scale', '0.5']);
     const c = createDynamoClients({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials: LOCAL_CREDENTIALS });
     const args = (dir: string): string[] => ['--broker', 'openalgo', '--api-url', sim.restUrl, '--ws-url', sim.wsUrl, '--api-key', key, '--symbols', SYMBOLS, '--data-dir', dir, '--date', DATE, '--bias', 'off', '--store', 'default'];
     try {
