@@ -359,8 +359,25 @@ describe('reliability.md §4 fault cases (trader processes, dynalite, fake OpenA
     expect(await store.getBias(DATE)).toEqual(rec);
   });
 
-  // The no-bias behaviour (trade-session.ts, order-manager.ts) is being changed by the lead; its test follows that change.
-  it.todo('case 26: no bias published for the day → entries denied NO_BIAS and an alert');
+  it('case 26: no bias published for the day: `tfl trade --bias store` trades nothing (entries denied NO_BIAS), raises an alert, and still ends the day (exit 0)', async () => {
+    const key = 'case26-bias-key';
+    const sim: SimChild = await spawnSim(['--port', '0', '--api-key', key, '--seed', '5', '--date', DATE, '--symbols', SYMBOLS, '--state-dir', dataDir('sim-nobias'), '--lockstep', '--tick-rate-scale', '0.3']);
+    try {
+      const r = await within(
+        trader(['--api-url', sim.restUrl, '--ws-url', sim.wsUrl, '--api-key', key, '--symbols', SYMBOLS, '--data-dir', dataDir('nobias'), '--date', DATE, '--bias', 'store', '--store', 'memory'], null).done,
+        240_000,
+        'the trader ends the day',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/done: 0 trades/);
+      expect(r.stdout).toMatch(/no pre-market bias stored for 2025-01-07/); // the alert (local mode: in the log)
+      const ob = (await (await fetch(`${sim.restUrl}/orderbook?apikey=${key}`)).json()) as { data?: { orders?: unknown[] } };
+      expect(ob.data?.orders ?? []).toEqual([]);
+    } finally {
+      sim.proc.kill('SIGKILL');
+      await sim.exited;
+    }
+  }, 300_000);
 });
 
 /** A strategy double: one LONG entry on the first tick at or after `atMs`, stop ₹10 below. */

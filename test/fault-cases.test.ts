@@ -223,11 +223,7 @@ describe('reliability.md §4 fault cases', () => {
     expect(r.ledger).toEqual((await ref()).ledger);
   });
 
-  // Store level, proven: test/store-faults.test.ts 'case 22'. Trader level (a store that fails every write once a
-  // protected position is open) ended the seed-21 day with RELIANCE +1140 and NO working stop at the exchange:
-  // under investigation, not faked here.
-  it.todo('case 22: store failing past its budget: no broker call without a saved intent, entries denied STORE_UNAVAILABLE, open positions keep their stop');
-  // Store level, proven: test/store-faults.test.ts 'case 23' (the deadline, measured). Trader level follows case 22.
-  it.todo('case 23: a store that hangs until its deadline: entries stop, nothing sent unsaved, open positions keep their stop');
+  // Cases 22 and 23 at the trader level (the store fails past its budget, or hangs until its deadline, while a
+  // protected position is open): test/store-outage.test.ts. Store level: test/store-faults.test.ts 'case 22', 'case 23'.
   // Cases 5, 6, 21, 25, 26 (trader processes on dynalite, the lockstep simulator, the fake OpenAlgo): test/fault-cases-trader.test.ts.
 });

@@ -19,7 +19,7 @@ import { MetricsReporter, timerScheduler } from '../observability/reporter';
 import { openStore, storeFlag } from './store-option';
 
 const Flags = z.strictObject({
-  broker: z.literal('openalgo', { message: "only 'openalgo' is available" }),
+  broker: z.literal('openalgo', { message: "only 'openalgo' is available" }).default('openalgo'),
   // In AWS the broker credentials come from Secrets Manager; locally they are flags.
   'api-url': z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:5000/api/v1' }).optional(),
   'ws-url': z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws(s) URL such as ws://127.0.0.1:8765').optional(),
