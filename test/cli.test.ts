@@ -40,6 +40,15 @@ describe('tfl command line', () => {
     expect(d.err()).toMatch(/field '--from'.*not a calendar date/);
   });
 
+  it('trade idles on an NSE holiday: exit 0 with a clear line, no broker contacted', async () => {
+    const x = io();
+    const dir = mkdtempSync(join(tmpdir(), 'tfl-cli-'));
+    // 2025-08-15 is Independence Day; the URLs point nowhere, so any broker call would fail.
+    const code = await runCli(['trade', '--api-url', 'http://127.0.0.1:9/api/v1', '--ws-url', 'ws://127.0.0.1:9/ws', '--api-key', 'k', '--data-dir', dir, '--date', '2025-08-15', '--store', 'memory'], x);
+    expect(code).toBe(0);
+    expect(x.err()).toMatch(/2025-08-15 is not an NSE trading day/);
+  });
+
   it('exits 2 naming the file, line and field of a bad CSV row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tfl-cli-'));
     const file = join(dir, 'bad.csv');

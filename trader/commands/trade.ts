@@ -7,6 +7,7 @@ import { OpenAlgoBroker } from '../brokers/openalgo/openalgo-broker';
 import { type CliIo, type Command, InputError } from '../cli/errors';
 import { parseFlags } from '../cli/flags';
 import { loadProfile } from '../config/profile';
+import { NseCalendar } from '../domain/calendar';
 import { istDateKey } from '../domain/time';
 import { WallClock } from '../engine/clock';
 import { faultHooks, noFaults } from '../engine/faults';
@@ -74,6 +75,14 @@ export const trade: Command = async (argv: readonly string[], io: CliIo): Promis
   const date = f.date ?? istDateKey(Date.now());
   const log: Logger = new JsonLogger(io.stdout, 'info', { profile: profile.name, date, pid: process.pid });
 
+  // NSE holidays and weekends: the instance is started by a weekday schedule that knows no
+  // holidays; the trader idles (exit 0, so systemd does not restart it into a loop).
+  const calendar = new NseCalendar({ specialSessions: profile.specialSessions });
+  if (calendar.sessionOn(date) === null) {
+    log.info('not an NSE trading day for this profile: idle', { date });
+    io.stderr.write(`tfl trade: ${date} is not an NSE trading day for profile ${profile.name}; nothing to do\n`);
+    return 0;
+  }
   const lock = acquireDirLock(dataDir);
   if (lock === null) {
     io.stderr.write(`tfl trade: another trader is running with data directory ${dataDir}; not starting\n`);
