@@ -198,18 +198,7 @@ export class OrderManager implements OrderPort {
     slot.direction = direction;
     slot.stopPaise = stopPaise;
     slot.signalBarMs = signalBarMs;
-    const req: OrderRequest = {
-      clientOrderId,
-      strategy: this.deps.strategyId,
-      symbol: inst.symbol,
-      exchange: inst.exchange,
-      side: direction === 'LONG' ? 'BUY' : 'SELL',
-      qty,
-      product: this.deps.product,
-      priceType: 'MARKET',
-      pricePaise: 0,
-      triggerPaise: 0,
-    };
+    const req = this.request(inst, clientOrderId, direction === 'LONG' ? 'BUY' : 'SELL', qty, 'MARKET', 0, 0);
     const t = this.track(symbol, req, 'ENTRY');
     slot.entry = t;
     this.run(() => this.submit(t));
@@ -401,18 +390,7 @@ export class OrderManager implements OrderPort {
     const slot = this.slot(symbol);
     const inst = this.inst(symbol);
     slot.stopSeq += 1;
-    const req: OrderRequest = {
-      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`),
-      strategy: this.deps.strategyId,
-      symbol: inst.symbol,
-      exchange: inst.exchange,
-      side: view.side,
-      qty: view.qty,
-      product: view.product,
-      priceType: view.priceType,
-      pricePaise: view.pricePaise,
-      triggerPaise: view.triggerPaise,
-    };
+    const req = this.request(inst, this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`), view.side, view.qty, view.priceType, view.pricePaise, view.triggerPaise, view.product);
     const t = this.track(symbol, req, 'STOP');
     slot.stop = t;
     slot.stopPaise = view.triggerPaise;
@@ -511,18 +489,7 @@ export class OrderManager implements OrderPort {
     const pos = this.listener.positionQty(symbol);
     if (pos === 0 || slot.direction === null) return;
     slot.stopSeq += 1;
-    const req: OrderRequest = {
-      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`),
-      strategy: this.deps.strategyId,
-      symbol: inst.symbol,
-      exchange: inst.exchange,
-      side: pos > 0 ? 'SELL' : 'BUY',
-      qty: Math.abs(pos),
-      product: this.deps.product,
-      priceType: 'SL-M',
-      pricePaise: 0,
-      triggerPaise: slot.stopPaise,
-    };
+    const req = this.request(inst, this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`), pos > 0 ? 'SELL' : 'BUY', Math.abs(pos), 'SL-M', 0, slot.stopPaise);
     const t = this.track(symbol, req, 'STOP');
     slot.stop = t;
     this.run(() => this.submit(t));
@@ -604,18 +571,7 @@ export class OrderManager implements OrderPort {
     const slot = this.slot(symbol);
     const inst = this.inst(symbol);
     slot.exitSeq += 1;
-    const req: OrderRequest = {
-      clientOrderId: this.clientId(inst.symbol, slot.signalBarMs, `X${slot.exitSeq}`),
-      strategy: this.deps.strategyId,
-      symbol: inst.symbol,
-      exchange: inst.exchange,
-      side,
-      qty,
-      product: this.deps.product,
-      priceType: 'MARKET',
-      pricePaise: 0,
-      triggerPaise: 0,
-    };
+    const req = this.request(inst, this.clientId(inst.symbol, slot.signalBarMs, `X${slot.exitSeq}`), side, qty, 'MARKET', 0, 0);
     const t = this.track(symbol, req, 'EXIT');
     t.exitReason = reason;
     slot.exits.push(t);
@@ -833,6 +789,11 @@ export class OrderManager implements OrderPort {
     const hh = Math.floor(m / 60);
     const mm = m % 60;
     return `${this.stampDate}${hh < 10 ? '0' : ''}${hh}${mm < 10 ? '0' : ''}${mm}`;
+  }
+
+  /** One of our orders' terms; prices in paise, 0 where unused. */
+  private request(inst: Instrument, clientOrderId: string, side: OrderRequest['side'], qty: number, priceType: OrderRequest['priceType'], pricePaise: number, triggerPaise: number, product: OrderRequest['product'] = this.deps.product): OrderRequest {
+    return { clientOrderId, strategy: this.deps.strategyId, symbol: inst.symbol, exchange: inst.exchange, side, qty, product, priceType, pricePaise, triggerPaise };
   }
 
   private get listener(): OrderListener {
