@@ -20,6 +20,8 @@ import {
   PlaceOrderFields,
   rupees,
   rupeeString,
+  type Fields,
+  type Parsed,
 } from './wire';
 
 /**
@@ -692,21 +694,27 @@ class ExchangeSimServer implements ExchangeSim {
     }
   }
 
+  /** Every endpoint's first step: marshmallow-style validation (400), then the API key (403). */
+  private parseAuthed<F extends Fields>(fields: F, body: unknown): { readonly ok: true; readonly value: Parsed<F> } | { readonly ok: false; readonly reply: HttpReply } {
+    const r = loadSchema(fields, body);
+    if (!r.ok) return { ok: false, reply: bad(r.message) };
+    const apikey = (r.value as { apikey?: unknown }).apikey;
+    const denied = this.badKey(typeof apikey === 'string' ? apikey : '');
+    return denied === undefined ? { ok: true, value: r.value } : { ok: false, reply: denied };
+  }
+
   private badKey(key: string): HttpReply | undefined {
     return key === this.o.apiKey ? undefined : { status: 403, body: { status: 'error', message: 'Invalid openalgo apikey' } };
   }
 
   private readonly endpoints: Record<string, ((body: unknown) => HttpReply) | undefined> = {
     ping: (body) => {
-      const r = loadSchema(ApiKeyFields, body);
-      if (!r.ok) return bad(r.message);
-      return this.badKey(r.value.apikey) ?? ok({ data: { message: 'pong', broker: SIM_BROKER } });
+      const r = this.parseAuthed(ApiKeyFields, body);
+      return r.ok ? ok({ data: { message: 'pong', broker: SIM_BROKER } }) : r.reply;
     },
     placeorder: (body) => {
-      const r = loadSchema(PlaceOrderFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(PlaceOrderFields, body);
+      if (!r.ok) return r.reply;
       const v = r.value;
       const cmd: PlaceCommand = {
         strategy: v.strategy,
@@ -722,10 +730,8 @@ class ExchangeSimServer implements ExchangeSim {
       return this.command({ t: 'place', ...this.at(), cmd }, () => this.core.place(cmd));
     },
     modifyorder: (body) => {
-      const r = loadSchema(ModifyOrderFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(ModifyOrderFields, body);
+      if (!r.ok) return r.reply;
       const v = r.value;
       const cmd: ModifyCommand = {
         orderid: v.orderid,
@@ -742,18 +748,14 @@ class ExchangeSimServer implements ExchangeSim {
       return this.command({ t: 'modify', ...this.at(), cmd }, () => this.core.modify(cmd));
     },
     cancelorder: (body) => {
-      const r = loadSchema(CancelOrderFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(CancelOrderFields, body);
+      if (!r.ok) return r.reply;
       const orderid = r.value.orderid;
       return this.command({ t: 'cancel', ...this.at(), orderid }, () => this.core.cancel(orderid));
     },
     orderstatus: (body) => {
-      const r = loadSchema(OrderStatusFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(OrderStatusFields, body);
+      if (!r.ok) return r.reply;
       const o = this.core.order(r.value.orderid);
       if (o === undefined) return { status: 404, body: { status: 'error', message: `Order ${r.value.orderid} not found` } };
       return ok({
@@ -775,10 +777,8 @@ class ExchangeSimServer implements ExchangeSim {
       });
     },
     orderbook: (body) => {
-      const r = loadSchema(ApiKeyFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(ApiKeyFields, body);
+      if (!r.ok) return r.reply;
       const orders = this.core.orderList();
       const count = (f: (o: ExOrder) => boolean): number => orders.reduce((n, o) => n + (f(o) ? 1 : 0), 0);
       return ok({
@@ -807,10 +807,8 @@ class ExchangeSimServer implements ExchangeSim {
       });
     },
     tradebook: (body) => {
-      const r = loadSchema(ApiKeyFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(ApiKeyFields, body);
+      if (!r.ok) return r.reply;
       return ok({
         data: this.core.tradeList().map((t) => ({
           action: t.side,
@@ -826,10 +824,8 @@ class ExchangeSimServer implements ExchangeSim {
       });
     },
     positionbook: (body) => {
-      const r = loadSchema(ApiKeyFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(ApiKeyFields, body);
+      if (!r.ok) return r.reply;
       return ok({
         data: this.core.positionList().map((p) => ({
           symbol: p.symbol,
@@ -843,19 +839,15 @@ class ExchangeSimServer implements ExchangeSim {
       });
     },
     openposition: (body) => {
-      const r = loadSchema(OpenPositionFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(OpenPositionFields, body);
+      if (!r.ok) return r.reply;
       const v = r.value;
       const p = this.core.positionList().find((x) => x.symbol === v.symbol && x.exchange === v.exchange && x.product === v.product);
       return ok({ quantity: String(p?.netQty ?? 0) });
     },
     funds: (body) => {
-      const r = loadSchema(ApiKeyFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(ApiKeyFields, body);
+      if (!r.ok) return r.reply;
       const f = this.core.funds();
       return ok({
         data: {
@@ -868,10 +860,8 @@ class ExchangeSimServer implements ExchangeSim {
       });
     },
     history: (body) => {
-      const r = loadSchema(HistoryFields, body);
-      if (!r.ok) return bad(r.message);
-      const denied = this.badKey(r.value.apikey);
-      if (denied) return denied;
+      const r = this.parseAuthed(HistoryFields, body);
+      if (!r.ok) return r.reply;
       return this.history(r.value.symbol, r.value.exchange, r.value.interval, r.value.start_date, r.value.end_date);
     },
   };

@@ -53,8 +53,8 @@ interface FieldDef<T> {
   readonly default?: T;
 }
 
-type Fields = Record<string, FieldDef<unknown>>;
-type Parsed<F extends Fields> = { [K in keyof F]: F[K] extends FieldDef<infer T> ? T : never };
+export type Fields = Record<string, FieldDef<unknown>>;
+export type Parsed<F extends Fields> = { [K in keyof F]: F[K] extends FieldDef<infer T> ? T : never };
 
 const R = <T>(schema: z.ZodType<T, unknown>): FieldDef<T> => ({ schema });
 const D = <T>(schema: z.ZodType<T, unknown>, dflt: T): FieldDef<T> => ({ schema, default: dflt });
