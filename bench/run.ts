@@ -59,7 +59,7 @@ function simulatedDay(date: string, seed: number): DayTicks {
   return { date, n, ...d };
 }
 
-function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date: string, msgs: readonly string[]) => Promise<number>; latency: (day: DayTicks) => Promise<{ all: Float64Array; decision: Float64Array }> } {
+function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date: string, msgs: readonly string[]) => Promise<number>; latency: (day: DayTicks) => Promise<LatencySample> } {
   const calendar = new NseCalendar();
   const instruments = DEFAULT_SIM_SYMBOLS.map((s) => instrumentFor(s.symbol));
   const names = instruments.map((i) => i.symbol);
@@ -114,6 +114,8 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
       rt.engine.startSession(session, null);
       const all = new Float64Array(day.n);
       const decision: number[] = [];
+      const atBarClose: number[] = [];
+      const intraBar: number[] = [];
       const { sym, t, px, vol, bid, ask } = day;
       for (let i = 0; i < day.n; i++) {
         const s = sym[i] ?? 0;
@@ -124,14 +126,28 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
         const ns = Number(process.hrtime.bigint() - a);
         all[i] = ns;
         // A decision tick: the strategy decided something (enter, move a stop, exit) and the engine
-        // acted on it (risk gate, order manager) before the call returned.
-        if (rt.engine.intentsHandled !== before) decision.push(ns);
+        // acted on it (risk gate, order manager) before the call returned. A tick that closed a bar
+        // with a decision waits in the pump for the order work; one decided within a bar does not.
+        if (rt.engine.intentsHandled !== before) {
+          decision.push(ns);
+          (pump.queued > 0 ? atBarClose : intraBar).push(ns);
+        }
         if (pump.queued > 0 || rt.orders.inFlight > 0) await pump.idle();
       }
       await rt.engine.endSession();
-      return { all, decision: Float64Array.from(decision) };
+      const f = (xs: number[]): Float64Array => Float64Array.from(xs);
+      return { all, decision: f(decision), atBarClose: f(atBarClose), intraBar: f(intraBar) };
     },
   };
+}
+
+interface LatencySample {
+  readonly all: Float64Array;
+  readonly decision: Float64Array;
+  /** Decisions on a tick that closed a bar: every symbol's bar closes, entries are ranked and gated, trailing stops move. */
+  readonly atBarClose: Float64Array;
+  /** Decisions within a bar: stop to breakeven, target exit. */
+  readonly intraBar: Float64Array;
 }
 
 function percentile(xs: Float64Array, p: number): number {
@@ -245,31 +261,42 @@ async function main(): Promise<void> {
   log(`pipeline with JSON decoding: ${(msgs.length / (jsonMs / 1000) / 1e3).toFixed(0)} k ticks/s`);
 
   // 3. Tick-to-decision latency (in process, hrtime around gate + engine for each tick). A decision
-  //    path runs a few dozen times a day, so V8 optimises it only after some days: the first
-  //    (cold) day is reported apart, the figures of record are over later (warm) days.
+  //    path runs a few dozen times a day between ~10^5 ordinary ticks; V8 has optimised it after
+  //    the first day (reported apart). docs/performance.md has the breakdown and what was tried.
   const latDays = (quick ? ['2025-01-13', '2025-01-14', '2025-01-15'] : ['2025-01-13', '2025-01-14', '2025-01-15', '2025-01-16', '2025-01-17', '2025-01-20', '2025-01-21', '2025-01-22', '2025-01-23', '2025-01-24', '2025-01-27', '2025-01-28']).map((d, i) => simulatedDay(d, 300 + i));
   const cold = await eng.latency(latDays[0] ?? jsonDay);
   const warmDays = latDays.slice(1, Math.ceil(latDays.length / 2));
   for (const d of warmDays) await eng.latency(d);
   const measured = latDays.slice(Math.ceil(latDays.length / 2));
-  const decisionsNs: number[] = [];
-  const allNs: number[] = [];
-  for (const d of measured) {
-    const l = await eng.latency(d);
-    decisionsNs.push(...l.decision);
-    for (let i = 0; i < l.all.length; i += 7) allNs.push(l.all[i] ?? 0);
-  }
-  const dec = Float64Array.from(decisionsNs);
-  results.tickToDecisionP50Us = round3(percentile(dec, 50) / 1000);
-  results.tickToDecisionP99Us = round3(percentile(dec, 99) / 1000);
+  const measuredSamples: LatencySample[] = [];
+  for (const d of measured) measuredSamples.push(await eng.latency(d));
+  const joined = (pick: (l: LatencySample) => Float64Array): Float64Array => {
+    const parts = measuredSamples.map(pick);
+    const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+  const us = (xs: Float64Array, p: number): number => round3(percentile(xs, p) / 1000);
+  const dec = joined((l) => l.decision);
+  const allNs = joined((l) => l.all.filter((_, i) => i % 7 === 0));
+  const atBarClose = joined((l) => l.atBarClose);
+  const intraBar = joined((l) => l.intraBar);
+  results.tickToDecisionP50Us = us(dec, 50);
+  results.tickToDecisionP99Us = us(dec, 99);
   results.tickLatencyDetail = {
     decisions: dec.length,
     measuredDays: measured.length,
     warmUpDays: 1 + warmDays.length,
-    allTicksP50Us: round3(percentile(Float64Array.from(allNs), 50) / 1000),
-    allTicksP99Us: round3(percentile(Float64Array.from(allNs), 99) / 1000),
-    coldFirstDayDecisionP50Us: round3(percentile(cold.decision, 50) / 1000),
-    coldFirstDayDecisionP99Us: round3(percentile(cold.decision, 99) / 1000),
+    allTicksP50Us: us(allNs, 50),
+    allTicksP99Us: us(allNs, 99),
+    atBarClose: { decisions: atBarClose.length, p50Us: us(atBarClose, 50), p99Us: us(atBarClose, 99) },
+    intraBar: { decisions: intraBar.length, p50Us: us(intraBar, 50), p99Us: us(intraBar, 99) },
+    coldFirstDayDecisionP50Us: us(cold.decision, 50),
+    coldFirstDayDecisionP99Us: us(cold.decision, 99),
   };
   const hot = await hotDecisionLatency(quick ? 5_000 : 20_000);
   results.tickToDecisionHotLoop = { p50Us: round3(hot.p50Us), p99Us: round3(hot.p99Us), samples: hot.samples, what: 'a stop-tightening decision on every tick (scripted strategy), i.e. the decision path when hot' };
