@@ -715,36 +715,13 @@ class ExchangeSimServer implements ExchangeSim {
     placeorder: (body) => {
       const r = this.parseAuthed(PlaceOrderFields, body);
       if (!r.ok) return r.reply;
-      const v = r.value;
-      const cmd: PlaceCommand = {
-        strategy: v.strategy,
-        symbol: v.symbol,
-        exchange: v.exchange,
-        side: v.action,
-        qty: v.quantity,
-        product: v.product,
-        priceType: v.pricetype,
-        price: v.price,
-        triggerPrice: v.trigger_price,
-      };
+      const cmd = orderTerms(r.value);
       return this.command({ t: 'place', ...this.at(), cmd }, () => this.core.place(cmd));
     },
     modifyorder: (body) => {
       const r = this.parseAuthed(ModifyOrderFields, body);
       if (!r.ok) return r.reply;
-      const v = r.value;
-      const cmd: ModifyCommand = {
-        orderid: v.orderid,
-        strategy: v.strategy,
-        symbol: v.symbol,
-        exchange: v.exchange,
-        side: v.action,
-        qty: v.quantity,
-        product: v.product,
-        priceType: v.pricetype,
-        price: v.price,
-        triggerPrice: v.trigger_price,
-      };
+      const cmd: ModifyCommand = { orderid: r.value.orderid, ...orderTerms(r.value) };
       return this.command({ t: 'modify', ...this.at(), cmd }, () => this.core.modify(cmd));
     },
     cancelorder: (body) => {
@@ -924,4 +901,29 @@ function bad(message: string): HttpReply {
 function previousDay(date: string): string {
   const t = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) - 86_400_000;
   return new Date(t).toISOString().slice(0, 10);
+}
+
+/** An order's terms from OpenAlgo's wire fields (/placeorder and /modifyorder name them alike). */
+function orderTerms(v: {
+  readonly strategy: string;
+  readonly symbol: string;
+  readonly exchange: PlaceCommand['exchange'];
+  readonly action: PlaceCommand['side'];
+  readonly quantity: number;
+  readonly product: PlaceCommand['product'];
+  readonly pricetype: PlaceCommand['priceType'];
+  readonly price: number;
+  readonly trigger_price: number;
+}): PlaceCommand {
+  return {
+    strategy: v.strategy,
+    symbol: v.symbol,
+    exchange: v.exchange,
+    side: v.action,
+    qty: v.quantity,
+    product: v.product,
+    priceType: v.pricetype,
+    price: v.price,
+    triggerPrice: v.trigger_price,
+  };
 }
