@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Ema, emaSnapshotSchema } from './ema';
+import { EmaStage, emaStageSnapshotSchema } from './ema-stage';
 import type { Indicator } from './indicator';
 import { assertPeriod, parseSnapshot } from './indicator';
 
@@ -7,9 +7,9 @@ const schema = z
   .object({
     kind: z.literal('macd'),
     v: z.literal(1),
-    fast: emaSnapshotSchema,
-    slow: emaSnapshotSchema,
-    signal: emaSnapshotSchema,
+    fast: emaStageSnapshotSchema,
+    slow: emaStageSnapshotSchema,
+    signal: emaStageSnapshotSchema,
   })
   .strict();
 export type MacdSnapshot = z.infer<typeof schema>;
@@ -23,7 +23,7 @@ export function assertMacdPeriods(what: string, fast: number, slow: number, sign
 
 /**
  * MACD (Gerald Appel): line = EMA(fast) − EMA(slow), signal = EMA(signal) of the line,
- * histogram = line − signal. Every EMA is SMA-seeded (see `Ema`), the signal EMA is fed from the
+ * histogram = line − signal. Every EMA is SMA-seeded (see `EmaStage`), the signal EMA is fed from the
  * first bar on which the slow EMA is stable, so all three outputs appear together after
  * `slow + signal − 1` inputs (34 for 12/26/9). Matches technicalindicators' MACD with
  * `SimpleMAOscillator: false, SimpleMASignal: false` exactly; trading-signals' MACD (first-input
@@ -34,9 +34,9 @@ export class Macd implements Indicator<[close: number], MacdSnapshot> {
   readonly fastPeriod: number;
   readonly slowPeriod: number;
   readonly signalPeriod: number;
-  private readonly fast: Ema;
-  private readonly slow: Ema;
-  private readonly sig: Ema;
+  private readonly fast: EmaStage;
+  private readonly slow: EmaStage;
+  private readonly sig: EmaStage;
   private line = Number.NaN;
   private sigLine = Number.NaN;
 
@@ -45,9 +45,9 @@ export class Macd implements Indicator<[close: number], MacdSnapshot> {
     this.fastPeriod = fast;
     this.slowPeriod = slow;
     this.signalPeriod = signal;
-    this.fast = new Ema(fast);
-    this.slow = new Ema(slow);
-    this.sig = new Ema(signal);
+    this.fast = new EmaStage(fast);
+    this.slow = new EmaStage(slow);
+    this.sig = new EmaStage(signal);
   }
 
   get value(): number {
@@ -110,9 +110,9 @@ export class Macd implements Indicator<[close: number], MacdSnapshot> {
 
   restore(snapshot: unknown): void {
     const s = parseSnapshot(schema, snapshot, 'Macd');
-    const fast = new Ema(this.fastPeriod);
-    const slow = new Ema(this.slowPeriod);
-    const sig = new Ema(this.signalPeriod);
+    const fast = new EmaStage(this.fastPeriod);
+    const slow = new EmaStage(this.slowPeriod);
+    const sig = new EmaStage(this.signalPeriod);
     // Validate all parts before touching this instance, so a bad snapshot changes nothing.
     fast.restore(s.fast);
     slow.restore(s.slow);

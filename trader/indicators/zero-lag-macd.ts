@@ -1,33 +1,33 @@
 import { z } from 'zod';
-import { Ema, emaSnapshotSchema } from './ema';
+import { EmaStage, emaStageSnapshotSchema } from './ema-stage';
 import type { Indicator } from './indicator';
 import { assertPeriod, parseSnapshot } from './indicator';
 import { assertMacdPeriods } from './macd';
 
 export const zlemaSnapshotSchema = z
-  .object({ kind: z.literal('zlema'), v: z.literal(1), ema: emaSnapshotSchema, emaOfEma: emaSnapshotSchema })
+  .object({ kind: z.literal('zlema'), v: z.literal(1), ema: emaStageSnapshotSchema, emaOfEma: emaStageSnapshotSchema })
   .strict();
 export type ZlemaSnapshot = z.infer<typeof zlemaSnapshotSchema>;
 
 /**
  * Zero-lag EMA = 2·EMA(x) − EMA(EMA(x)), i.e. Patrick Mulloy's double EMA ("Smoothing Data with
  * Faster Moving Averages", Technical Analysis of Stocks & Commodities, Jan 1994): subtracting the
- * EMA of the EMA cancels the EMA's lag for a linear trend. Both EMAs are SMA-seeded (see `Ema`);
+ * EMA of the EMA cancels the EMA's lag for a linear trend. Both EMAs are SMA-seeded (see `EmaStage`);
  * the outer one is fed from the first stable inner value, so the ZLEMA is stable after
  * `2·period − 1` inputs. trading-signals' `DEMA` is the same formula with first-input seeding.
  * (trading-signals' `ZLEMA` is a different indicator, Ehlers' EMA of a de-lagged price.)
  */
 export class Zlema implements Indicator<[x: number], ZlemaSnapshot> {
   readonly period: number;
-  private readonly ema: Ema;
-  private readonly emaOfEma: Ema;
+  private readonly ema: EmaStage;
+  private readonly emaOfEma: EmaStage;
   private out = Number.NaN;
 
   constructor(period: number) {
     assertPeriod('Zlema', 'period', period);
     this.period = period;
-    this.ema = new Ema(period);
-    this.emaOfEma = new Ema(period);
+    this.ema = new EmaStage(period);
+    this.emaOfEma = new EmaStage(period);
   }
 
   get value(): number {
@@ -72,7 +72,7 @@ export class Zlema implements Indicator<[x: number], ZlemaSnapshot> {
 
   /** @internal restore from an already-parsed snapshot, all or nothing. */
   restoreParsed(s: ZlemaSnapshot): void {
-    const probe = new Ema(this.period);
+    const probe = new EmaStage(this.period);
     probe.restore(s.ema);
     probe.restore(s.emaOfEma);
     this.ema.restore(s.ema);
@@ -114,12 +114,12 @@ export class ZeroLagMacd implements Indicator<[close: number], ZeroLagMacdSnapsh
   readonly slowPeriod: number;
   readonly signalPeriod: number;
   // EMA and EMA-of-EMA of the close (fast, slow) and of the MACD line (signal).
-  private readonly f1: Ema;
-  private readonly f2: Ema;
-  private readonly s1: Ema;
-  private readonly s2: Ema;
-  private readonly g1: Ema;
-  private readonly g2: Ema;
+  private readonly f1: EmaStage;
+  private readonly f2: EmaStage;
+  private readonly s1: EmaStage;
+  private readonly s2: EmaStage;
+  private readonly g1: EmaStage;
+  private readonly g2: EmaStage;
   private line = Number.NaN;
   private sigLine = Number.NaN;
 
@@ -128,12 +128,12 @@ export class ZeroLagMacd implements Indicator<[close: number], ZeroLagMacdSnapsh
     this.fastPeriod = fast;
     this.slowPeriod = slow;
     this.signalPeriod = signal;
-    this.f1 = new Ema(fast);
-    this.f2 = new Ema(fast);
-    this.s1 = new Ema(slow);
-    this.s2 = new Ema(slow);
-    this.g1 = new Ema(signal);
-    this.g2 = new Ema(signal);
+    this.f1 = new EmaStage(fast);
+    this.f2 = new EmaStage(fast);
+    this.s1 = new EmaStage(slow);
+    this.s2 = new EmaStage(slow);
+    this.g1 = new EmaStage(signal);
+    this.g2 = new EmaStage(signal);
   }
 
   get value(): number {
@@ -209,21 +209,21 @@ export class ZeroLagMacd implements Indicator<[close: number], ZeroLagMacdSnapsh
   }
 
   snapshot(): ZeroLagMacdSnapshot {
-    const zl = (ema: Ema, emaOfEma: Ema): ZlemaSnapshot => ({ kind: 'zlema', v: 1, ema: ema.snapshot(), emaOfEma: emaOfEma.snapshot() });
+    const zl = (ema: EmaStage, emaOfEma: EmaStage): ZlemaSnapshot => ({ kind: 'zlema', v: 1, ema: ema.snapshot(), emaOfEma: emaOfEma.snapshot() });
     return { kind: 'zeroLagMacd', v: 1, fast: zl(this.f1, this.f2), slow: zl(this.s1, this.s2), signal: zl(this.g1, this.g2) };
   }
 
   restore(snapshot: unknown): void {
     const s = parseSnapshot(schema, snapshot, 'ZeroLagMacd');
-    const pairs: [Ema, Ema, ZlemaSnapshot, number][] = [
+    const pairs: [EmaStage, EmaStage, ZlemaSnapshot, number][] = [
       [this.f1, this.f2, s.fast, this.fastPeriod],
       [this.s1, this.s2, s.slow, this.slowPeriod],
       [this.g1, this.g2, s.signal, this.signalPeriod],
     ];
     // Validate every part on scratch EMAs first, so a bad snapshot changes nothing.
     for (const [, , part, period] of pairs) {
-      new Ema(period).restore(part.ema);
-      new Ema(period).restore(part.emaOfEma);
+      new EmaStage(period).restore(part.ema);
+      new EmaStage(period).restore(part.emaOfEma);
     }
     for (const [a, b, part] of pairs) {
       a.restore(part.ema);

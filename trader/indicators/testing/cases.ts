@@ -1,6 +1,7 @@
 import { Atr } from '../atr';
 import { Bollinger } from '../bollinger';
 import { Ema } from '../ema';
+import { EmaStage } from '../ema-stage';
 import type { Indicator } from '../indicator';
 import { Macd } from '../macd';
 import { Rsi } from '../rsi';
@@ -103,6 +104,8 @@ const bbOut = (b: Bollinger): number[] => [b.value, b.middle, b.upper, b.lower, 
 export const CASES: readonly Case[] = [
   { name: 'Ema(20)', warmup: 20, create: closeOnly(() => new Ema(20), (e) => [e.value]), createOther: closeOnly(() => new Ema(21), (e) => [e.value]) },
   { name: 'Ema(1)', warmup: 1, create: closeOnly(() => new Ema(1), (e) => [e.value]), createOther: closeOnly(() => new Ema(2), (e) => [e.value]) },
+  { name: 'EmaStage(20)', warmup: 20, create: closeOnly(() => new EmaStage(20), (e) => [e.value]), createOther: closeOnly(() => new EmaStage(21), (e) => [e.value]) },
+  { name: 'EmaStage(1)', warmup: 1, create: closeOnly(() => new EmaStage(1), (e) => [e.value]), createOther: closeOnly(() => new EmaStage(2), (e) => [e.value]) },
   { name: 'Sma(20)', warmup: 20, create: closeOnly(() => new Sma(20), (e) => [e.value]), createOther: closeOnly(() => new Sma(5), (e) => [e.value]) },
   { name: 'Sma(3)', warmup: 3, create: closeOnly(() => new Sma(3), (e) => [e.value]), createOther: closeOnly(() => new Sma(4), (e) => [e.value]) },
   {
