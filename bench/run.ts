@@ -26,7 +26,9 @@ import { benchIndicators } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
 const quick = process.argv.includes('--quick');
-const here = import.meta.dirname;
+/** Where results.json goes: bench/ (passed by scripts/bench.ts, whose bundle runs from dist/). */
+const benchDirAt = process.argv.indexOf('--bench-dir');
+const here = benchDirAt > 0 ? (process.argv[benchDirAt + 1] ?? import.meta.dirname) : import.meta.dirname;
 
 /** The pipeline profile: TFL with ATR trailing, so an indicator updates on every bar. */
 const PROFILE: Profile = ProfileSchema.parse({ tfl: { trailing: { mode: 'atr' } } });

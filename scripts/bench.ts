@@ -19,9 +19,8 @@ buildSync({
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
-  define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'bench')) },
 });
 // The deployed trader bundle, for the restart benchmark's process-start time.
 const trader = bundleTrader(join(ROOT, 'dist', 'bench-trader'));
-const r = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', out, '--trader-bundle', trader.file, ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', out, '--bench-dir', join(ROOT, 'bench'), '--trader-bundle', trader.file, ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
