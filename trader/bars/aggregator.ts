@@ -204,7 +204,17 @@ export class BarAggregator {
     const end = this.endMs;
     const count = this.touchedCount;
     const touched = this.touched;
-    if (count > 1) touched.subarray(0, count).sort();
+    // Symbol-index order, sorted in place: arrival order is nearly sorted and short, and a view
+    // plus the typed-array sort builtin would allocate and run cold code on every bar close.
+    for (let i = 1; i < count; i++) {
+      const x = touched[i] ?? 0;
+      let j = i - 1;
+      while (j >= 0 && (touched[j] ?? 0) > x) {
+        touched[j + 1] = touched[j] ?? 0;
+        j--;
+      }
+      touched[j + 1] = x;
+    }
     // Reset before the callbacks so that they see a consistent "no open bucket" state.
     this.touchedCount = 0;
     this.startMs = Number.POSITIVE_INFINITY;

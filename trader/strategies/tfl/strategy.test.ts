@@ -208,6 +208,18 @@ describe('TFL trigger', () => {
     expect(phase(h)).toBe('PENDING');
   });
 
+  it('journals the entry as plain JSON with its reason, and exactly the ENTER fields', () => {
+    const h = harness();
+    h.bars(GREEN_0915, RED_0930, bar('09:45', 1000.5, 1004, 1000.2, 1003.5, 4000));
+    const e = h.out.entries[0];
+    const stored = JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
+    expect(Object.keys(stored).sort()).toEqual(
+      ['decidedAtMs', 'direction', 'kind', 'rangePct', 'reason', 'refPricePaise', 'relVolume', 'signalBarMs', 'stopPaise', 'strategy', 'symbol', 'targetR'],
+    );
+    expect(stored.reason).toBe('TFL long: 09:45 bar closed 1003.50 > pair high 1003.00 (pair 09:15+09:30, range 0.400 %, stop 999.00, rel. volume 2.00)');
+    expect(Object.keys(e ?? {})).not.toContain('reason'); // formatted when read, not when decided
+  });
+
   it('never triggers on a close equal to pairHigh', () => {
     const h = harness();
     h.bars(GREEN_0915, RED_0930, bar('09:45', 1000.5, 1004, 1000.2, 1003));
