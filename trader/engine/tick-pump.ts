@@ -44,10 +44,9 @@ export class TickPump {
 
   push(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): void {
     if (this.count === 0 && this.work.inFlight === 0) {
-      if (this.target.onTick(symbol, timeMs, price, volume, bid, ask)) {
-        if (this.work.inFlight > 0) this.startDrain();
-        return;
-      }
+      // Applied: nothing is queued, so no drain is needed even if the tick put order work in
+      // flight (`idle` waits for that work; the next tick queues behind it and starts the drain).
+      if (this.target.onTick(symbol, timeMs, price, volume, bid, ask)) return;
     }
     this.enqueue(symbol, timeMs, price, volume, bid, ask);
     this.startDrain();
@@ -56,7 +55,6 @@ export class TickPump {
   clock(nowMs: number): void {
     if (this.count === 0 && this.work.inFlight === 0) {
       this.target.onClock(nowMs);
-      if (this.work.inFlight > 0) this.startDrain();
       return;
     }
     this.enqueue(CLOCK, nowMs, 0, 0, 0, 0);

@@ -4,14 +4,18 @@ import type { JournalStore } from './port';
 /**
  * The engine's journal: numbers every event synchronously (so the order of events is the order
  * the engine saw them, whatever the store's latency) and writes them to the store strictly in
- * sequence. `record` never blocks and costs an array push: entries recorded while a write is in
- * progress are written by the same writer loop, one after another, without a promise per entry.
+ * sequence. `record` never blocks and costs two array pushes: the stored entry (the event with its
+ * `seq`) is built by the writer after the tick, not on the decision path, and entries recorded
+ * while a write is in progress are written by the same writer loop, one after another, without a
+ * promise per entry. Events are immutable values, so building the entry later changes nothing.
  * `flush` waits until everything recorded so far is durable; a write failure is kept and
  * re-thrown by `flush` (the order manager then sends nothing: no broker call without a saved intent).
  */
 export class Journal {
   private seq = 0;
-  private readonly queue: JournalEntry[] = [];
+  /** Recorded, not yet acknowledged by the store: events and their sequence numbers, in order. */
+  private readonly events: JournalEvent[] = [];
+  private readonly seqs: number[] = [];
   private writing: Promise<void> | null = null;
   private failure: unknown = null;
 
@@ -28,7 +32,7 @@ export class Journal {
 
   /** Entries recorded but not yet acknowledged by the store. */
   get pendingWrites(): number {
-    return this.queue.length;
+    return this.events.length;
   }
 
   get lastSeq(): number {
@@ -36,10 +40,11 @@ export class Journal {
   }
 
   record(event: JournalEvent): number {
-    const entry: JournalEntry = { ...event, seq: ++this.seq };
-    this.queue.push(entry);
-    this.writing ??= this.writeAll();
-    return entry.seq;
+    const seq = ++this.seq;
+    this.events.push(event);
+    this.seqs.push(seq);
+    if (this.writing === null) this.writing = this.writeAll();
+    return seq;
   }
 
   async flush(): Promise<void> {
@@ -56,17 +61,19 @@ export class Journal {
     try {
       // Start on a microtask so the entries recorded by the rest of this tick join the batch.
       await Promise.resolve();
-      while (this.queue.length > 0) {
-        const entry = this.queue[0];
-        if (entry === undefined) break;
+      while (this.events.length > 0) {
+        const event = this.events[0];
+        if (event === undefined) break;
         if (this.failure === null) {
+          const entry: JournalEntry = { ...event, seq: this.seqs[0] ?? 0 };
           try {
             await this.store.append(entry);
           } catch (err) {
             this.failure = err;
           }
         }
-        this.queue.shift();
+        this.events.shift();
+        this.seqs.shift();
       }
     } finally {
       this.writing = null;
