@@ -41,22 +41,22 @@ export class RiskBook implements RiskPort {
   }
 
   admit(candidates: readonly EntryCandidate[], nowMs: number): readonly AdmitDecision[] {
-    const bySymbolName = new Map<string, number>();
-    for (const c of candidates) bySymbolName.set(c.intent.symbol, c.symbol);
-    const verdicts = this.gate.evaluate(
-      candidates.map((c) => ({ intent: c.intent, lotSize: c.lotSize })),
-      this.book(),
-      nowMs,
-    );
-    return verdicts.map((v): AdmitDecision => {
+    // The engine's candidates are the gate's (plus the symbol index), passed as they are.
+    const verdicts = this.gate.evaluate(candidates, this.book(), nowMs);
+    const out: AdmitDecision[] = [];
+    for (const v of verdicts) {
+      const symbol = v.candidate.symbol;
+      if (v.kind === 'denied') {
+        out.push({ symbol, approved: false, reason: v.reason, detail: v.detail });
+        continue;
+      }
       const name = v.candidate.intent.symbol;
-      const symbol = bySymbolName.get(name) ?? -1;
-      if (v.kind === 'denied') return { symbol, approved: false, reason: v.reason, detail: v.detail };
       this.riskBySymbol.set(name, v.riskPaise);
       this.strategyBySymbol.set(name, v.candidate.intent.strategy);
       this.count(name, v.candidate.intent.strategy, +1);
-      return { symbol, approved: true, qty: v.qty, riskPaise: v.riskPaise, resized: v.resized };
-    });
+      out.push({ symbol, approved: true, qty: v.qty, riskPaise: v.riskPaise, resized: v.resized });
+    }
+    return out;
   }
 
   breached(realisedNetPaise: number, unrealisedPaise: number): boolean {
@@ -121,7 +121,8 @@ export class RiskBook implements RiskPort {
     return {
       bias: this.bias,
       openPositions: this.riskBySymbol.size,
-      openSymbols: new Set(this.riskBySymbol.keys()),
+      // Keys are exactly the open (or pending) symbols; the gate only asks `has`.
+      openSymbols: this.riskBySymbol,
       openRiskPaise: openRisk,
       tradesToday: this.tradesToday,
       tradesBySymbol: this.tradesBySymbol,

@@ -38,8 +38,8 @@ export interface BookState {
   /** The day's published bias; null when none. */
   readonly bias: Bias | null;
   readonly openPositions: number;
-  /** Symbols with an open position or an approved entry still pending. */
-  readonly openSymbols: ReadonlySet<string>;
+  /** Symbols with an open position or an approved entry still pending (only `has` is asked). */
+  readonly openSymbols: { has(symbol: string): boolean };
   /**
    * Σ qty × distance from the current price basis to the current stop on the losing side, per
    * open position (0 once the stop is at or beyond breakeven), plus approved pending entries'
@@ -52,10 +52,10 @@ export interface BookState {
   readonly tradesByStrategy: ReadonlyMap<string, number>;
 }
 
-export type RiskVerdict =
+export type RiskVerdict<C extends EntryCandidate = EntryCandidate> =
   | {
       readonly kind: 'approved';
-      readonly candidate: EntryCandidate;
+      readonly candidate: C;
       /** 1-based position in the ranking of this batch. */
       readonly rank: number;
       /** Units, a multiple of the lot size. */
@@ -67,7 +67,7 @@ export type RiskVerdict =
     }
   | {
       readonly kind: 'denied';
-      readonly candidate: EntryCandidate;
+      readonly candidate: C;
       readonly rank: number;
       readonly reason: DenialReason;
       readonly detail: string;
@@ -161,15 +161,17 @@ export class RiskGate {
    * Sizing happens before the fill, so risk per unit is |refPrice − stop| (the trigger close);
    * the position's real R is fixed later from the fill price.
    */
-  evaluate(candidates: readonly EntryCandidate[], book: BookState, nowMs: number): RiskVerdict[] {
-    const ranked = candidates.slice().sort(compareCandidates);
-    const results: RiskVerdict[] = [];
+  evaluate<C extends EntryCandidate>(candidates: readonly C[], book: BookState, nowMs: number): RiskVerdict<C>[] {
+    // A decision runs cold (a few times a day), so this allocates only what it returns: no sort,
+    // set or map for the usual single candidate, and plain arrays (a handful of names) otherwise.
+    const ranked = candidates.length > 1 ? candidates.slice().sort(compareCandidates) : candidates;
+    const results: RiskVerdict<C>[] = [];
     let admitted = 0;
     let admittedRisk = 0;
     let budgetClosed = false;
-    const symbolsTaken = new Set<string>();
-    const extraBySymbol = new Map<string, number>();
-    const extraByStrategy = new Map<string, number>();
+    /** Symbols and strategies admitted earlier in this batch, one entry per admission. */
+    const takenSymbols: string[] = [];
+    const takenStrategies: string[] = [];
 
     for (let i = 0; i < ranked.length; i++) {
       const candidate = ranked[i];
@@ -179,6 +181,7 @@ export class RiskGate {
       const deny = (reason: DenialReason, detail: string): void => {
         results.push({ kind: 'denied', candidate, rank, reason, detail });
       };
+      const extraForSymbol = countOf(takenSymbols, intent.symbol);
 
       // 1. halted / kill switch
       if (this.tradingState === 'HALTED') {
@@ -222,18 +225,18 @@ export class RiskGate {
         continue;
       }
       // 6. per symbol (and one position per symbol)
-      const symbolTrades = (book.tradesBySymbol.get(intent.symbol) ?? 0) + (extraBySymbol.get(intent.symbol) ?? 0);
+      const symbolTrades = (book.tradesBySymbol.get(intent.symbol) ?? 0) + extraForSymbol;
       if (symbolTrades >= this.config.maxTradesPerSymbolPerDay) {
         deny('MAX_TRADES_PER_SYMBOL', `${symbolTrades} trades today on ${intent.symbol} of at most ${this.config.maxTradesPerSymbolPerDay}`);
         continue;
       }
-      if (book.openSymbols.has(intent.symbol) || symbolsTaken.has(intent.symbol)) {
+      if (book.openSymbols.has(intent.symbol) || extraForSymbol > 0) {
         deny('POSITION_OPEN', `a position or entry on ${intent.symbol} is already open`);
         continue;
       }
       // 7. per strategy
       const strategyLimit = this.config.maxUsesPerStrategyPerDay[intent.strategy];
-      const strategyUses = (book.tradesByStrategy.get(intent.strategy) ?? 0) + (extraByStrategy.get(intent.strategy) ?? 0);
+      const strategyUses = (book.tradesByStrategy.get(intent.strategy) ?? 0) + countOf(takenStrategies, intent.strategy);
       if (strategyLimit !== undefined && strategyUses >= strategyLimit) {
         deny('STRATEGY_DAILY_USE', `strategy ${intent.strategy} used ${strategyUses} times today of at most ${strategyLimit}`);
         continue;
@@ -290,9 +293,8 @@ export class RiskGate {
       const riskPaise = qty * riskPerUnit;
       admitted += 1;
       admittedRisk += riskPaise;
-      symbolsTaken.add(intent.symbol);
-      extraBySymbol.set(intent.symbol, (extraBySymbol.get(intent.symbol) ?? 0) + 1);
-      extraByStrategy.set(intent.strategy, (extraByStrategy.get(intent.strategy) ?? 0) + 1);
+      takenSymbols.push(intent.symbol);
+      takenStrategies.push(intent.strategy);
       results.push({ kind: 'approved', candidate, rank, qty, riskPaise, resized });
     }
     return results;
@@ -329,6 +331,12 @@ export class RiskGate {
     this.halt = reason;
     return true;
   }
+}
+
+function countOf(names: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) n++;
+  return n;
 }
 
 function rupees(paise: number): string {
