@@ -7,6 +7,7 @@ import {
   formatHhmm,
   formatIst,
   istDateKey,
+  istDateNumber,
   istDayNumber,
   istMidnightMs,
   istMidnightOfDateKey,
@@ -65,6 +66,17 @@ describe('IST conversions', () => {
         expect(istMidnightOfDateKey(istDateKey(t))).toBe(istMidnightMs(t));
       }),
     );
+  });
+});
+
+describe('istDateNumber', () => {
+  it('agrees with istDateKey every day from 1970 to 2100, at both ends of the IST day', () => {
+    for (let day = 0; day < 47_482; day++) {
+      const midnight = day * DAY_MS - IST_OFFSET_MS;
+      for (const t of [midnight, midnight + DAY_MS - 1]) {
+        expect(String(istDateNumber(t))).toBe(istDateKey(t).replace(/-/g, ''));
+      }
+    }
   });
 });
 

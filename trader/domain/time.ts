@@ -27,6 +27,24 @@ export function istDayNumber(epochMs: number): number {
   return Math.floor((epochMs + IST_OFFSET_MS) / DAY_MS);
 }
 
+/**
+ * YYYYMMDD (as a number) of the IST calendar date containing `epochMs`, by integer arithmetic on
+ * the day number (the inverse of days-from-civil, proleptic Gregorian): client order ids are
+ * stamped with it on a cold entry decision, where a Date and a regex cost microseconds.
+ */
+export function istDateNumber(epochMs: number): number {
+  const z = istDayNumber(epochMs) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 10_000 + month * 100 + day;
+}
+
 /** 'YYYY-MM-DD' of the IST calendar date containing `epochMs`. */
 export function istDateKey(epochMs: number): string {
   return new Date(epochMs + IST_OFFSET_MS).toISOString().slice(0, 10);

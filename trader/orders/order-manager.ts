@@ -2,7 +2,7 @@ import type { JournalEvent } from '../domain/events';
 import type { Instrument } from '../domain/instrument';
 import type { Direction, ExitReason } from '../domain/intent';
 import type { BrokerEvent, BrokerOrderView, Fill, OrderPurpose, OrderRequest, Product, SubmitOutcome } from '../domain/order';
-import { istDateKey, istDayNumber, istMinuteOfDay } from '../domain/time';
+import { istDateNumber, istDayNumber, istMinuteOfDay } from '../domain/time';
 import type { BrokerPort } from '../brokers/port';
 import type { Clock } from '../engine/clock';
 import type { OrderPort } from '../engine/engine';
@@ -816,7 +816,7 @@ export class OrderManager implements OrderPort {
     const day = istDayNumber(epochMs);
     if (day !== this.stampDay) {
       this.stampDay = day;
-      this.stampDate = istDateKey(epochMs).replace(/-/g, '');
+      this.stampDate = String(istDateNumber(epochMs));
     }
     const m = istMinuteOfDay(epochMs);
     const hh = Math.floor(m / 60);
