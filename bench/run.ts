@@ -114,33 +114,65 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
       const session = calendar.sessionOn(day.date);
       if (session === null) throw new Error('no session');
       rt.engine.startSession(session, null);
-      const all = new Float64Array(day.n);
-      const decision: number[] = [];
-      const atBarClose: number[] = [];
-      const intraBar: number[] = [];
-      const { sym, t, px, vol, bid, ask } = day;
-      for (let i = 0; i < day.n; i++) {
-        const s = sym[i] ?? 0;
-        const before = rt.engine.intentsHandled;
-        const a = process.hrtime.bigint();
-        const k = rt.gate.accept(names[s], exchanges[s], t[i] ?? 0, px[i] ?? 0, vol[i], bid[i], ask[i]);
-        if (k >= 0) pump.push(k, t[i] ?? 0, px[i] ?? 0, vol[i] ?? 0, bid[i] ?? 0, ask[i] ?? 0);
-        const ns = Number(process.hrtime.bigint() - a);
-        all[i] = ns;
-        // A decision tick: the strategy decided something (enter, move a stop, exit) and the engine
-        // acted on it (risk gate, order manager) before the call returned. A tick that closed a bar
-        // with a decision waits in the pump for the order work; one decided within a bar does not.
-        if (rt.engine.intentsHandled !== before) {
-          decision.push(ns);
-          (pump.queued > 0 ? atBarClose : intraBar).push(ns);
-        }
+      const m: LatencyRun = { rt, pump, names, exchanges, day, all: new Float64Array(day.n), decision: [], atBarClose: [], intraBar: [] };
+      // The ticks run in a plain function between awaits: a loop inside this async function would
+      // box every tick value it passes on, and the timer would be measuring that churn too.
+      for (let i = 0; i < day.n; ) {
+        i = timeTicksUntilWork(m, i);
         if (pump.queued > 0 || rt.orders.inFlight > 0) await pump.idle();
       }
       await rt.engine.endSession();
       const f = (xs: number[]): Float64Array => Float64Array.from(xs);
-      return { all, decision: f(decision), atBarClose: f(atBarClose), intraBar: f(intraBar) };
+      return { all: m.all, decision: f(m.decision), atBarClose: f(m.atBarClose), intraBar: f(m.intraBar) };
     },
   };
+}
+
+interface LatencyRun {
+  readonly rt: ReturnType<typeof buildRuntime>;
+  readonly pump: TickPump;
+  readonly names: readonly string[];
+  readonly exchanges: readonly string[];
+  readonly day: DayTicks;
+  readonly all: Float64Array;
+  readonly decision: number[];
+  readonly atBarClose: number[];
+  readonly intraBar: number[];
+}
+
+/**
+ * Times gate + engine for each tick from `from` on (performance.now: no allocation, unlike a
+ * BigInt timer) and returns the index after the first tick that left order work to settle.
+ */
+function timeTicksUntilWork(m: LatencyRun, from: number): number {
+  const { rt, pump, names, exchanges, day, all } = m;
+  const { sym, t, px, vol, bid, ask } = day;
+  for (let i = from; i < day.n; i++) {
+    const s = sym[i] ?? 0;
+    const before = rt.engine.intentsHandled;
+    const a = performance.now();
+    const k = rt.gate.accept(names[s], exchanges[s], t[i] ?? 0, px[i] ?? 0, vol[i], bid[i], ask[i]);
+    if (k >= 0) pump.push(k, t[i] ?? 0, px[i] ?? 0, vol[i] ?? 0, bid[i] ?? 0, ask[i] ?? 0);
+    const ns = (performance.now() - a) * 1e6;
+    all[i] = ns;
+    // A decision tick: the strategy decided something (enter, move a stop, exit) and the engine
+    // acted on it (risk gate, order manager) before the call returned. A tick that closed a bar
+    // with a decision waits in the pump for the order work; one decided within a bar does not.
+    if (rt.engine.intentsHandled !== before) {
+      m.decision.push(ns);
+      (pump.queued > 0 ? m.atBarClose : m.intraBar).push(ns);
+    }
+    if (pump.queued > 0 || rt.orders.inFlight > 0) return i + 1;
+  }
+  return day.n;
+}
+
+/** The same day with only every `every`-th tick: fewer ticks between decisions, same decision code. */
+function thinned(day: DayTicks, every: number): DayTicks {
+  const keep = (i: number): boolean => i % every === 0;
+  const pick = <A extends Float64Array | Int32Array>(xs: A): A => xs.filter((_, i) => i < day.n && keep(i)) as A;
+  const sym = pick(day.sym);
+  return { date: day.date, n: sym.length, sym, t: pick(day.t), px: pick(day.px), vol: pick(day.vol), bid: pick(day.bid), ask: pick(day.ask) };
 }
 
 interface LatencySample {
@@ -262,16 +294,21 @@ async function main(): Promise<void> {
   results.pipelineJsonTicksPerSec = Math.round(msgs.length / (jsonMs / 1000));
   log(`pipeline with JSON decoding: ${(msgs.length / (jsonMs / 1000) / 1e3).toFixed(0)} k ticks/s`);
 
-  // 3. Tick-to-decision latency (in process, hrtime around gate + engine for each tick). A decision
-  //    path runs a few dozen times a day between ~10^5 ordinary ticks; V8 has optimised it after
-  //    the first day (reported apart). docs/performance.md has the breakdown and what was tried.
-  const latDays = (quick ? ['2025-01-13', '2025-01-14', '2025-01-15'] : ['2025-01-13', '2025-01-14', '2025-01-15', '2025-01-16', '2025-01-17', '2025-01-20', '2025-01-21', '2025-01-22', '2025-01-23', '2025-01-24', '2025-01-27', '2025-01-28']).map((d, i) => simulatedDay(d, 300 + i));
+  // 3. Tick-to-decision latency (in process, timed around gate + engine for each tick). A decision
+  //    path runs a few dozen times a day between ~10^5 ordinary ticks, so it runs cold; the first
+  //    day (JIT warm-up) is reported apart. docs/performance.md has the breakdown and what was tried.
+  const latDates = tradingDays(new NseCalendar(), '2025-01-13', quick ? 6 : 30);
+  const latDays = latDates.map((d, i) => simulatedDay(d, 300 + i));
   const cold = await eng.latency(latDays[0] ?? jsonDay);
-  const warmDays = latDays.slice(1, Math.ceil(latDays.length / 2));
+  const warmDays = latDays.slice(1, latDays.length / 5);
   for (const d of warmDays) await eng.latency(d);
-  const measured = latDays.slice(Math.ceil(latDays.length / 2));
+  const measured = latDays.slice(latDays.length / 5);
   const measuredSamples: LatencySample[] = [];
   for (const d of measured) measuredSamples.push(await eng.latency(d));
+  // Diagnostic: the same days with a tenth of the ticks. Same decisions code, less traffic between
+  // decisions to push it out of the caches (docs/performance.md).
+  const thinDecisions: number[] = [];
+  for (const d of measured) thinDecisions.push(...(await eng.latency(thinned(d, 10))).decision);
   const joined = (pick: (l: LatencySample) => Float64Array): Float64Array => {
     const parts = measuredSamples.map(pick);
     const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
@@ -299,6 +336,7 @@ async function main(): Promise<void> {
     intraBar: { decisions: intraBar.length, p50Us: us(intraBar, 50), p99Us: us(intraBar, 99) },
     coldFirstDayDecisionP50Us: us(cold.decision, 50),
     coldFirstDayDecisionP99Us: us(cold.decision, 99),
+    thinnedStream10x: { decisions: thinDecisions.length, p50Us: us(Float64Array.from(thinDecisions), 50), p99Us: us(Float64Array.from(thinDecisions), 99) },
   };
   const hot = await hotDecisionLatency(quick ? 5_000 : 20_000);
   results.tickToDecisionHotLoop = { p50Us: round3(hot.p50Us), p99Us: round3(hot.p99Us), samples: hot.samples, what: 'a stop-tightening decision on every tick (scripted strategy), i.e. the decision path when hot' };
@@ -339,6 +377,16 @@ async function main(): Promise<void> {
 
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   log(`written ${join(here, 'results.json')}`);
+}
+
+/** The first `n` NSE trading days from `from` on. */
+function tradingDays(calendar: NseCalendar, from: string, n: number): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); out.length < n; t += 86_400_000) {
+    const d = new Date(t).toISOString().slice(0, 10);
+    if (calendar.sessionOn(d) !== null) out.push(d);
+  }
+  return out;
 }
 
 function round3(x: number): number {
