@@ -350,7 +350,8 @@ export function benchIndicators(options: IndicatorBenchOptions = {}): Record<str
   return out;
 }
 
-function printTable(results: Record<string, IndicatorTiming>): void {
+export function printTable(results: Record<string, IndicatorTiming>): void {
+  console.log(`indicator benchmark: ns per update, best of 7 interleaved runs of 200k updates (${hasSharedData ? 'real NIFTY 5m data' : 'synthetic data'})`);
   const f = (x: number | null): string => (x === null ? '—' : x.toFixed(1));
   const rows = Object.entries(results).map(([name, r]) => ({
     indicator: name,
@@ -363,8 +364,9 @@ function printTable(results: Record<string, IndicatorTiming>): void {
   console.table(rows);
 }
 
+// Run on its own (`npx tsx bench/indicators.ts`). Inside the `npm run bench` bundle every module
+// shares the bundle's URL, so the file name is checked too; run.ts prints the table there.
 const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  console.log(`indicator benchmark: ns per update, best of 7 interleaved runs of 200k updates (${hasSharedData ? 'real NIFTY 5m data' : 'synthetic data'})`);
+if (entry !== undefined && entry.endsWith('indicators.ts') && import.meta.url === pathToFileURL(resolve(entry)).href) {
   printTable(benchIndicators());
 }

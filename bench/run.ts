@@ -22,7 +22,7 @@ import { MemoryJournalStore } from '../trader/persistence/memory-journal-store';
 import { hotDecisionLatency } from './hot-decision';
 import { benchRestart } from './restart';
 import { benchJournalWrites } from './store';
-import { benchIndicators } from './indicators';
+import { benchIndicators, printTable } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
 const quick = process.argv.includes('--quick');
@@ -369,7 +369,9 @@ async function main(): Promise<void> {
   log(`restart: ${JSON.stringify(results.restart)}`);
 
   // 7. Indicators against trading-signals and technicalindicators, same process, same series.
-  results.indicators = benchIndicators();
+  const indicators = benchIndicators();
+  printTable(indicators);
+  results.indicators = indicators;
 
   // 8. Bundle sizes (written by the bundle test in `npm test`).
   const sizes = join(here, 'bundle-sizes.json');
