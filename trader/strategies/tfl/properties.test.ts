@@ -181,8 +181,10 @@ describe('TFL entry properties', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
-    expect(movesSeen).toBeGreaterThan(50);
+    // Not vacuous. 300 runs saw 48–108 moves across seeds, so a threshold of 50 failed about once
+    // in fifty runs; 1000 runs see ~250, far from this bound.
+    expect(movesSeen).toBeGreaterThan(100);
   });
 });
