@@ -152,4 +152,21 @@ describe('restore refuses an inconsistent snapshot', () => {
     [1, 2, 3].forEach((x) => atr.update(x + 1, x - 1, x));
     expect(() => new Atr(2).restore({ ...atr.snapshot(), atr: null })).toThrow(/stable/);
   });
+
+  it('an EMA snapshot missing the held input or the state a replace() would undo, naming the field', () => {
+    const held = new Ema(3);
+    [1, 2, 3, 4].forEach((x) => held.update(x)); // seeded, then one input held
+    expect(held.snapshot().hasPending).toBe(true);
+    expect(() => new Ema(3).restore({ ...held.snapshot(), pending: null })).toThrow(/pending: null/);
+    const paired = new Ema(3);
+    [1, 2, 3, 4, 5].forEach((x) => paired.update(x)); // the held input folded in
+    expect(paired.snapshot().hasPending).toBe(false);
+    expect(() => new Ema(3).restore({ ...paired.snapshot(), prevBase: null })).toThrow(/prevBase: null/);
+    expect(() => new Ema(3).restore({ ...paired.snapshot(), pending: null })).toThrow(/pending: null/);
+    const target = new Ema(3);
+    [7, 8, 9, 10, 11, 12].forEach((x) => target.update(x));
+    const before = target.snapshot();
+    expect(() => target.restore({ ...paired.snapshot(), prevBase: null })).toThrow();
+    expect(target.snapshot()).toEqual(before); // a refused snapshot changes nothing
+  });
 });

@@ -192,6 +192,12 @@ export class Ema implements Indicator<[x: number], EmaSnapshot> {
     if (s.count >= s.period && (s.ema === null || s.base === null)) throw new Error('invalid Ema snapshot: stable but ema or base is null');
     const seeded = s.count > s.period;
     if (s.hasPending && !seeded) throw new Error('invalid Ema snapshot: a pending input before the seed is complete');
+    // What the hot path and replace() read in each phase must be there: a pending input is held
+    // in `pending`; a completed pair is undone from `prevBase` and `pending`.
+    if (s.hasPending && s.pending === null) throw new Error('invalid Ema snapshot: pending: null while hasPending is true');
+    if (seeded && !s.hasPending && (s.prevBase === null || s.pending === null)) {
+      throw new Error(`invalid Ema snapshot: ${s.prevBase === null ? 'prevBase' : 'pending'}: null after a completed pair`);
+    }
     this.phase = seeded ? (s.hasPending ? 1 : 0) : 2;
     this.count = s.count;
     this.sum = s.sum;
