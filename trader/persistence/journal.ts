@@ -4,7 +4,7 @@ import type { JournalStore } from './port';
 /**
  * The engine's journal: numbers every event synchronously (so the order of events is the order
  * the engine saw them, whatever the store's latency) and writes them to the store strictly in
- * sequence. `record` never blocks and costs two array pushes: the stored entry (the event with its
+ * sequence. `record` never blocks and costs an array push: the stored entry (the event with its
  * `seq`) is built by the writer after the tick, not on the decision path, and entries recorded
  * while a write is in progress are written by the same writer loop, one after another, without a
  * promise per entry. Events are immutable values, so building the entry later changes nothing.
@@ -13,9 +13,8 @@ import type { JournalStore } from './port';
  */
 export class Journal {
   private seq = 0;
-  /** Recorded, not yet acknowledged by the store: events and their sequence numbers, in order. */
+  /** Recorded, not yet acknowledged by the store, in order; the last one has `seq`. */
   private readonly events: JournalEvent[] = [];
-  private readonly seqs: number[] = [];
   private writing: Promise<void> | null = null;
   private failure: unknown = null;
 
@@ -42,7 +41,6 @@ export class Journal {
   record(event: JournalEvent): number {
     const seq = ++this.seq;
     this.events.push(event);
-    this.seqs.push(seq);
     if (this.writing === null) this.writing = this.writeAll();
     return seq;
   }
@@ -65,7 +63,8 @@ export class Journal {
         const event = this.events[0];
         if (event === undefined) break;
         if (this.failure === null) {
-          const entry: JournalEntry = { ...event, seq: this.seqs[0] ?? 0 };
+          // Sequence numbers are consecutive, so the oldest queued event's follows from the newest's.
+          const entry: JournalEntry = { ...event, seq: this.seq - this.events.length + 1 };
           try {
             await this.store.append(entry);
           } catch (err) {
@@ -73,7 +72,6 @@ export class Journal {
           }
         }
         this.events.shift();
-        this.seqs.shift();
       }
     } finally {
       this.writing = null;
