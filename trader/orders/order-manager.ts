@@ -787,21 +787,26 @@ export class OrderManager implements OrderPort {
   }
 
   private async drainTasks(): Promise<void> {
-    // A task never starts inside the call that queued it: the engine finishes its tick first.
-    await Promise.resolve();
-    for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
-      try {
-        await task();
-      } catch (err: unknown) {
-        this.deps.log.error('order task failed', { err });
+    try {
+      // A task never starts inside the call that queued it: the engine finishes its tick first.
+      await Promise.resolve();
+      for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
+        try {
+          await task();
+        } catch (err: unknown) {
+          this.deps.log.error('order task failed', { err });
+        } finally {
+          this.pending -= 1;
+          if (this.pending === 0) {
+            const w = this.waiters.splice(0);
+            for (const resolve of w) resolve();
+          }
+        }
       }
-      this.pending -= 1;
-      if (this.pending === 0) {
-        const w = this.waiters.splice(0);
-        for (const resolve of w) resolve();
-      }
+    } finally {
+      // Even if logging a failure threw: the next run() starts a new loop for what is left.
+      this.draining = false;
     }
-    this.draining = false;
   }
 
   private clientId(symbol: string, signalBarMs: number, suffix: string): string {
