@@ -473,10 +473,11 @@ export class TflStrategy implements Strategy<TflSnapshot> {
 
 /**
  * TFL's ENTER intent. Its audit text (`reason`) is formatted when it is read, by the journal
- * writer after the tick or by a report, not on the decision path: number formatting and an object
- * literal with an accessor (which V8 builds through the runtime) were the costliest steps of a cold
- * entry decision (~5 µs). `toJSON` writes `reason` like any other field; the pair it describes is
- * kept in a private field, so the intent's own fields are exactly the `Intent` ENTER shape.
+ * writer after the tick or by a report, not on the decision path, where number formatting was the
+ * costliest step of a cold entry decision. A class rather than a getter in an object literal: V8
+ * builds literals with accessors through the runtime (~5 µs cold, measured). `toJSON` writes
+ * `reason` like any other field; the pair it describes is kept in a private field, so the
+ * intent's own fields are exactly the `Intent` ENTER shape.
  */
 class TflEntryIntent {
   readonly kind = 'ENTER';
