@@ -14,6 +14,7 @@ import { SimulatedClock } from '../trader/engine/clock';
 import { runBacktest } from '../trader/engine/backtest';
 import { buildRuntime } from '../trader/engine/runtime';
 import { TickPump } from '../trader/engine/tick-pump';
+import { warmUpEngine } from '../trader/engine/warm-up';
 import { OpenAlgoDecoder } from '../trader/market-data/openalgo-ws';
 import { MarketSimulator } from '../trader/market-data/simulator/generator';
 import { DEFAULT_SIM_SYMBOLS } from '../trader/market-data/simulator/symbols';
@@ -26,6 +27,8 @@ import { benchIndicators, printTable } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
 const quick = process.argv.includes('--quick');
+/** Skips the trader's startup warm-up before the latency runs (to see what it buys). */
+const noWarmUp = process.argv.includes('--no-warm-up');
 /** Where results.json goes: bench/ (passed by scripts/bench.ts, whose bundle runs from dist/). */
 const benchDirAt = process.argv.indexOf('--bench-dir');
 const here = benchDirAt > 0 ? (process.argv[benchDirAt + 1] ?? import.meta.dirname) : import.meta.dirname;
@@ -295,11 +298,15 @@ async function main(): Promise<void> {
   log(`pipeline with JSON decoding: ${(msgs.length / (jsonMs / 1000) / 1e3).toFixed(0)} k ticks/s`);
 
   // 3. Tick-to-decision latency (in process, timed around gate + engine for each tick). A decision
-  //    path runs a few dozen times a day between ~10^5 ordinary ticks, so it runs cold; the first
-  //    day (JIT warm-up) is reported apart. docs/performance.md has the breakdown and what was tried.
+  //    path runs a few dozen times a day between ~10^5 ordinary ticks, so it runs cold. The first
+  //    day runs before the trader's startup warm-up (reported apart); then the warm-up runs as the
+  //    `trade` command runs it before the open (engine/warm-up.ts). docs/performance.md has the
+  //    breakdown and what was tried.
   const latDates = tradingDays(new NseCalendar(), '2025-01-13', quick ? 6 : 30);
   const latDays = latDates.map((d, i) => simulatedDay(d, 300 + i));
   const cold = await eng.latency(latDays[0] ?? jsonDay);
+  const warm = noWarmUp ? null : await warmUpEngine({ profile: PROFILE, budgetMs: PROFILE.warmUpMs });
+  if (warm !== null) log(`startup warm-up: ${warm.sessions} sessions, ${warm.decisions} decisions in ${Math.round(warm.ms)} ms`);
   // The first fifth warms up (the first day reported as cold), the rest is measured.
   const warmUp = Math.max(1, Math.floor(latDays.length / 5));
   const warmDays = latDays.slice(1, warmUp);
@@ -332,6 +339,7 @@ async function main(): Promise<void> {
     decisions: dec.length,
     measuredDays: measured.length,
     warmUpDays: 1 + warmDays.length,
+    startupWarmUp: warm === null ? 'skipped (--no-warm-up)' : { sessions: warm.sessions, decisions: warm.decisions, ms: Math.round(warm.ms) },
     allTicksP50Us: us(allNs, 50),
     allTicksP99Us: us(allNs, 99),
     atBarClose: { decisions: atBarClose.length, p50Us: us(atBarClose, 50), p99Us: us(atBarClose, 99) },

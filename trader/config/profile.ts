@@ -29,6 +29,12 @@ export const ProfileSchema = z.strictObject({
   specialSessions: z.array(z.enum(['MUHURAT', 'WEEKEND', 'DR_DRILL'])).default([]),
   costs: costConfigSchema.default(costConfigSchema.parse({})),
   paperBroker: paperBrokerConfigSchema.default(paperBrokerConfigSchema.parse({})),
+  /**
+   * Wall time the `trade` command spends before the open running the engine over simulated
+   * sessions, so the decision code is optimised when the first real decision comes
+   * (engine/warm-up.ts). 0 disables it; a restart after the open skips it.
+   */
+  warmUpMs: z.number().int().min(0).max(60_000).default(2_000),
   /** The operator's local kill switch: a file holding nothing, 'stop' or 'flatten'. */
   killSwitchFile: z.string().min(1).default('.tfl/KILL'),
 });

@@ -11,6 +11,7 @@ import { StateJournalStore } from '../persistence/journal-store';
 import { SimulatedClock } from './clock';
 import type { DaySummary } from './engine';
 import type { FaultHooks } from './faults';
+import { warmUpDue, warmUpEngine } from './warm-up';
 import { buildLiveRuntime } from './live-runtime';
 import { recoverDay, type RecoveryReport } from './recovery';
 import type { BiasSetting, Runtime } from './runtime';
@@ -105,6 +106,18 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
   renew.unref();
 
   try {
+    if (warmUpDue(profile, o.wallNow(), session)) {
+      // Before the open only: the decision code meets the first real decision optimised.
+      try {
+        const w = await warmUpEngine({ profile, budgetMs: profile.warmUpMs });
+        log.info('engine warm-up done', { sessions: w.sessions, decisions: w.decisions, ms: Math.round(w.ms) });
+      } catch (err) {
+        // The same engine code trades next: an operator must look, but the day is not refused for it.
+        const msg = err instanceof Error ? err.message : String(err);
+        log.error('engine warm-up failed', { error: msg });
+        o.alert?.('engine warm-up failed', `the pre-open warm-up threw: ${msg}`);
+      }
+    }
     const bias: Bias | null | 'off' = o.bias === 'store' ? ((await store.getBias(o.date))?.bias ?? null) : o.bias === 'off' ? 'off' : o.bias;
     if (bias === null) {
       log.error('no bias published for the day: no entries (strategies.md §1)', { date: o.date });
