@@ -55,6 +55,18 @@ describe('warmUpEngine', () => {
     expect(r.ms).toBe(40);
   });
 
+  it('lets timers run while it works (lease renewal, heartbeat)', async () => {
+    let fired = 0;
+    const timer = setInterval(() => fired++, 20);
+    try {
+      const r = await warmUpEngine({ profile: PROFILE, budgetMs: 150 });
+      expect(r.sessions).toBeGreaterThan(1);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(fired).toBeGreaterThanOrEqual(3);
+  });
+
   it('leaves nothing behind: a paper day journals the same events with or without a warm-up before it', async () => {
     const before = await paperDay('2025-02-10', 42);
     expect(before.length).toBeGreaterThan(50);

@@ -107,6 +107,8 @@ export async function warmUpEngine(o: WarmUpOptions): Promise<WarmUpReport> {
     decisions += rt.engine.intentsHandled;
     trades += summary.trades.length;
     elapsed = now() - t0;
+    // The sessions settle through promises only: let timers (lease renewal, heartbeat) run between them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   } while (elapsed < o.budgetMs);
   return { sessions, ticks, decisions, trades, ms: elapsed };
 }
