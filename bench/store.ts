@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JournalEntry } from '../trader/domain/events';
 import { EMBEDDED_TABLE_NAME } from '../trader/persistence/dynamo/client';
@@ -111,8 +111,11 @@ export async function benchJournalWrites(options: { readonly entries?: number; r
   }
 }
 
+// Standalone only when this file itself is the entry point: bundled into bench/run.ts's bundle,
+// import.meta.url is the bundle's, which is also argv[1], and the writes would run alongside
+// (and skew) every other benchmark.
 const invokedPath = process.argv[1];
-if (invokedPath !== undefined && import.meta.url === pathToFileURL(invokedPath).href) {
+if (invokedPath !== undefined && invokedPath.endsWith('store.ts') && import.meta.url === pathToFileURL(resolve(invokedPath)).href) {
   const quick = process.argv.includes('--quick');
   benchJournalWrites(quick ? { entries: 300 } : {}).then(
     (r) => console.log(JSON.stringify(r, null, 2)),
