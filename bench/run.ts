@@ -14,6 +14,7 @@ import { SimulatedClock } from '../trader/engine/clock';
 import { runBacktest } from '../trader/engine/backtest';
 import { buildRuntime } from '../trader/engine/runtime';
 import { TickPump } from '../trader/engine/tick-pump';
+import { DecisionPrimer, primesPerDay } from '../trader/engine/primer';
 import { warmUpEngine } from '../trader/engine/warm-up';
 import { OpenAlgoDecoder } from '../trader/market-data/openalgo-ws';
 import { MarketSimulator } from '../trader/market-data/simulator/generator';
@@ -27,8 +28,9 @@ import { benchIndicators, printTable } from './indicators';
 import { syntheticMinuteBars } from './synthetic-bars';
 
 const quick = process.argv.includes('--quick');
-/** Skips the trader's startup warm-up before the latency runs (to see what it buys). */
+/** Skip the `trade` command's warm-up before the open / its decision primer in the latency runs (to see what each buys). */
 const noWarmUp = process.argv.includes('--no-warm-up');
+const noPrimer = process.argv.includes('--no-primer');
 /** Where results.json goes: bench/ (passed by scripts/bench.ts, whose bundle runs from dist/). */
 const benchDirAt = process.argv.indexOf('--bench-dir');
 const here = benchDirAt > 0 ? (process.argv[benchDirAt + 1] ?? import.meta.dirname) : import.meta.dirname;
@@ -69,9 +71,9 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
   const instruments = DEFAULT_SIM_SYMBOLS.map((s) => instrumentFor(s.symbol));
   const names = instruments.map((i) => i.symbol);
   const exchanges = instruments.map((i) => i.exchange);
-  const make = () => {
+  const make = (primer?: DecisionPrimer) => {
     const clock = new SimulatedClock();
-    const rt = buildRuntime({ profile: PROFILE, instruments, calendar, journalStore: new MemoryJournalStore(), clock, mode: 'paper', bias: 'off', log: nullLogger });
+    const rt = buildRuntime({ profile: PROFILE, instruments, calendar, journalStore: new MemoryJournalStore(), clock, mode: 'paper', bias: 'off', log: nullLogger, ...(primer !== undefined ? { primer } : {}) });
     return { rt, pump: new TickPump(rt.target, rt.orders) };
   };
   return {
@@ -113,7 +115,9 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
       return ms;
     },
     async latency(day) {
-      const { rt, pump } = make();
+      // As the `trade` command runs a day: primes prepared before the open, run before each bar boundary.
+      const primer = noPrimer ? undefined : await DecisionPrimer.prepare(PROFILE, primesPerDay(PROFILE), PROFILE.primeLeadMs);
+      const { rt, pump } = make(primer);
       const session = calendar.sessionOn(day.date);
       if (session === null) throw new Error('no session');
       rt.engine.startSession(session, null);
@@ -126,7 +130,7 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
       }
       await rt.engine.endSession();
       const f = (xs: number[]): Float64Array => Float64Array.from(xs);
-      return { all: m.all, decision: f(m.decision), atBarClose: f(m.atBarClose), intraBar: f(m.intraBar) };
+      return { all: m.all, decision: f(m.decision), atBarClose: f(m.atBarClose), intraBar: f(m.intraBar), primes: primer?.primed ?? 0 };
     },
   };
 }
@@ -185,6 +189,8 @@ interface LatencySample {
   readonly atBarClose: Float64Array;
   /** Decisions within a bar: stop to breakeven, target exit. */
   readonly intraBar: Float64Array;
+  /** Primer runs (one per bar boundary with a tick or clock event in the lead window). */
+  readonly primes: number;
 }
 
 function percentile(xs: Float64Array, p: number): number {
@@ -339,6 +345,7 @@ async function main(): Promise<void> {
     decisions: dec.length,
     measuredDays: measured.length,
     warmUpDays: 1 + warmDays.length,
+    primer: noPrimer ? 'skipped (--no-primer)' : { leadMs: PROFILE.primeLeadMs, primesRun: measuredSamples.reduce((n, l) => n + l.primes, 0) },
     startupWarmUp: warm === null ? 'skipped (--no-warm-up)' : { sessions: warm.sessions, decisions: warm.decisions, ms: Math.round(warm.ms) },
     allTicksP50Us: us(allNs, 50),
     allTicksP99Us: us(allNs, 99),

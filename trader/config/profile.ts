@@ -35,6 +35,12 @@ export const ProfileSchema = z.strictObject({
    * (engine/warm-up.ts). 0 disables it; a restart after the open skips it.
    */
   warmUpMs: z.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * How long before each bar boundary the `trade` command runs a throw-away entry decision, so
+   * the code of the real one is in the CPU's caches (engine/primer.ts). 0 disables it. Prepared
+   * with the warm-up, so a restart after the open trades without it.
+   */
+  primeLeadMs: z.number().int().min(0).max(60_000).default(200),
   /** The operator's local kill switch: a file holding nothing, 'stop' or 'flatten'. */
   killSwitchFile: z.string().min(1).default('.tfl/KILL'),
 });

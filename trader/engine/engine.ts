@@ -98,6 +98,14 @@ export interface EngineDeps {
   /** Set after construction (the order manager needs the engine's fill callbacks). */
   orders?: OrderPort;
   matcher?: MarketMatcher;
+  /** Runs a throw-away decision shortly before each bar boundary (primer.ts); live trading only. */
+  readonly primer?: PrimerPort;
+}
+
+/** Keeps the decision path warm: called once per bar boundary, `leadMs` before it, never on the deciding tick. */
+export interface PrimerPort {
+  readonly leadMs: number;
+  prime(): boolean;
 }
 
 /** A checkpoint of the engine (plain JSON; validated by the store adapter on the way back in). */
@@ -170,6 +178,11 @@ export class Engine {
   private nextBoundaryMs = Number.POSITIVE_INFINITY;
   /** Some timeframe has no open bucket: the next tick opens one, then the boundary is refreshed. */
   private boundaryIncomplete = true;
+  /** When the primer runs for the coming boundary (+Infinity: no primer, primed already, or none left). */
+  private primeAtMs = Number.POSITIVE_INFINITY;
+  /** The boundary the primer last ran for (it runs once per boundary). */
+  private primedForMs = Number.NaN;
+  private primerFailed = false;
 
   constructor(private readonly deps: EngineDeps) {
     const n = deps.instruments.length;
@@ -199,6 +212,11 @@ export class Engine {
   /** Strategy intents handled since start (monotonic): benchmarks find decision ticks with it. */
   get intentsHandled(): number {
     return this.intentCount;
+  }
+
+  /** Entry signals so far today (each one is ranked and gated at its bucket's close). */
+  get entrySignals(): number {
+    return this.signals;
   }
 
   /** Risk denials so far today. */
@@ -276,6 +294,7 @@ export class Engine {
    */
   onTick(symbol: number, timeMs: number, price: number, volume: number, bid: number, ask: number): boolean {
     if (timeMs > this.nowMs) this.nowMs = timeMs;
+    if (timeMs >= this.primeAtMs) this.prime(timeMs);
     if (timeMs >= this.nextBoundaryMs) {
       if (timeMs >= this.squareOffMs && !this.squaredOff) this.squareOff(timeMs);
       for (let i = 0; i < this.feeds.length; i++) this.feeds[i]?.closeThrough(timeMs);
@@ -308,11 +327,31 @@ export class Engine {
     }
     this.nextBoundaryMs = next;
     this.boundaryIncomplete = incomplete;
+    this.primeAtMs = this.deps.primer !== undefined && next !== this.primedForMs && Number.isFinite(next) ? next - this.deps.primer.leadMs : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Runs the primer for the coming boundary, unless this event already crosses it (the prime
+   * would then delay the very decision it is for). A failing primer is switched off for the day:
+   * it must never disturb trading.
+   */
+  private prime(timeMs: number): void {
+    this.primeAtMs = Number.POSITIVE_INFINITY;
+    this.primedForMs = this.nextBoundaryMs;
+    const primer = this.deps.primer;
+    if (primer === undefined || timeMs >= this.nextBoundaryMs || this.squaredOff || this.haltReason !== null || this.primerFailed) return;
+    try {
+      primer.prime();
+    } catch (err) {
+      this.primerFailed = true;
+      this.deps.log.warn('decision primer failed: priming off for the day', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   /** Time passes without ticks (live timer or the simulator's clock): close bars, square off. */
   onClock(nowMs: number): void {
     if (nowMs > this.nowMs) this.nowMs = nowMs;
+    if (nowMs >= this.primeAtMs) this.prime(nowMs);
     if (nowMs >= this.squareOffMs && !this.squaredOff) this.squareOff(nowMs);
     let closed = false;
     for (const f of this.feeds) closed = f.onClock(nowMs) || closed;

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/log';
 import type { JournalStore } from '../persistence/port';
 import type { StateStore } from '../persistence/state-store';
 import type { SimulatedClock } from './clock';
+import type { PrimerPort } from './engine';
 import type { FaultHooks } from './faults';
 import type { Strategy } from '../strategies/port';
 import { LiveDriver } from './live-driver';
@@ -28,6 +29,8 @@ export interface LiveRuntimeOptions {
   readonly faults?: FaultHooks;
   /** Replaces the profile's strategy (benchmarks and tests). */
   readonly strategy?: Strategy;
+  /** Keeps the decision path warm before each bar boundary (primer.ts). */
+  readonly primer?: PrimerPort;
   /** Called once when the store fails past its budget (alerting). */
   readonly onStoreUnavailable?: (err: unknown) => void;
 }
@@ -54,6 +57,7 @@ export function buildLiveRuntime(o: LiveRuntimeOptions): LiveRuntime {
     journalStartSeq: o.journalStartSeq,
     ...(o.faults !== undefined ? { faults: o.faults } : {}),
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
+    ...(o.primer !== undefined ? { primer: o.primer } : {}),
     persistence: (parts) => {
       persistence = new StorePersistence(
         o.store,

@@ -17,7 +17,7 @@ import { RiskGate } from '../risk/risk-gate';
 import type { Strategy } from '../strategies/port';
 import { TflStrategy } from '../strategies/tfl/strategy';
 import type { SimulatedClock } from './clock';
-import { Engine } from './engine';
+import { Engine, type PrimerPort } from './engine';
 import { RiskBook } from './risk-book';
 import type { PumpTarget } from './tick-pump';
 import type { FaultHooks } from './faults';
@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   readonly faults?: FaultHooks;
   /** The journal continues the day's sequence after a restart. */
   readonly journalStartSeq?: number;
+  /** Keeps the decision path warm before each bar boundary (live trading; primer.ts). */
+  readonly primer?: PrimerPort;
   /** Where orders are made durable; default: the journal (paper, backtest). */
   readonly persistence?: (parts: PersistenceParts) => OrderPersistence;
 }
@@ -124,6 +126,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
       new BarAggregator({ timeframeMinutes, symbolCount: instruments.length, calendar, graceMs: profile.barGraceMs, onClose, onBucketClosed }),
     orders,
     ...(paper !== null ? { matcher: paper } : {}),
+    ...(opts.primer !== undefined ? { primer: opts.primer } : {}),
   });
   engineRef = engine;
   orders.attach({

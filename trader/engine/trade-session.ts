@@ -1,7 +1,7 @@
 import type { OpenAlgoBroker } from '../brokers/openalgo/openalgo-broker';
 import type { Profile } from '../config/profile';
 import { instrumentFor } from '../config/instruments';
-import { NseCalendar } from '../domain/calendar';
+import { NseCalendar, type TradingSession } from '../domain/calendar';
 import type { Bias } from '../domain/intent';
 import type { FeedStatus } from '../market-data/feed';
 import { WsFeed } from '../market-data/ws-feed';
@@ -11,6 +11,7 @@ import { StateJournalStore } from '../persistence/journal-store';
 import { SimulatedClock } from './clock';
 import type { DaySummary } from './engine';
 import type { FaultHooks } from './faults';
+import { DecisionPrimer, primesPerDay } from './primer';
 import { warmUpDue, warmUpEngine } from './warm-up';
 import { buildLiveRuntime } from './live-runtime';
 import { recoverDay, type RecoveryReport } from './recovery';
@@ -106,18 +107,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
   renew.unref();
 
   try {
-    if (warmUpDue(profile, o.wallNow(), session)) {
-      // Before the open only: the decision code meets the first real decision optimised.
-      try {
-        const w = await warmUpEngine({ profile, budgetMs: profile.warmUpMs });
-        log.info('engine warm-up done', { sessions: w.sessions, decisions: w.decisions, ms: Math.round(w.ms) });
-      } catch (err) {
-        // The same engine code trades next: an operator must look, but the day is not refused for it.
-        const msg = err instanceof Error ? err.message : String(err);
-        log.error('engine warm-up failed', { error: msg });
-        o.alert?.('engine warm-up failed', `the pre-open warm-up threw: ${msg}`);
-      }
-    }
+    const primer = await prepareBeforeOpen(o, session);
     const bias: Bias | null | 'off' = o.bias === 'store' ? ((await store.getBias(o.date))?.bias ?? null) : o.bias === 'off' ? 'off' : o.bias;
     if (bias === null) {
       log.error('no bias published for the day: no entries (strategies.md §1)', { date: o.date });
@@ -141,6 +131,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       log,
       journalStartSeq: Math.max(day.lastJournalSeq, day.snapshot?.journalSeq ?? 0),
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
+      ...(primer !== undefined ? { primer } : {}),
       onStoreUnavailable: (err) => o.alert?.('state store unavailable', `no new entries until it is back: ${err instanceof Error ? err.message : String(err)}`),
     });
     const { rt, driver } = live;
@@ -293,4 +284,35 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
 /** After the square-off, flat and nothing working: the day is done. */
 function isDone(rt: { engine: { isSquaredOff: boolean }; portfolio: { openPositions: number }; orders: { inFlight: number; workingCount(): number } }): boolean {
   return rt.engine.isSquaredOff && rt.portfolio.openPositions === 0 && rt.orders.inFlight === 0 && rt.orders.workingCount() === 0;
+}
+
+/**
+ * Before the open only (a restart during the session goes straight to recovery): the warm-up,
+ * so the decision code meets the first real decision optimised, and the primer, which keeps it
+ * in cache for each bar close. Either failing is alerted, and the day trades without it.
+ */
+async function prepareBeforeOpen(o: TradeSessionOptions, session: TradingSession): Promise<DecisionPrimer | undefined> {
+  const { profile, log } = o;
+  const failed = (what: string, err: unknown): void => {
+    const msg = err instanceof Error ? err.message : String(err);
+    log.error(`${what} failed`, { error: msg });
+    o.alert?.(`${what} failed`, `before the open, the ${what} threw: ${msg}`);
+  };
+  if (warmUpDue(profile, o.wallNow(), session)) {
+    try {
+      const w = await warmUpEngine({ profile, budgetMs: profile.warmUpMs });
+      log.info('engine warm-up done', { sessions: w.sessions, decisions: w.decisions, ms: Math.round(w.ms) });
+    } catch (err) {
+      failed('engine warm-up', err);
+    }
+  }
+  if (profile.primeLeadMs === 0 || o.wallNow() >= session.openMs) return undefined;
+  try {
+    const primer = await DecisionPrimer.prepare(profile, primesPerDay(profile), profile.primeLeadMs);
+    log.info('decision primer ready', { primes: primer.remaining, leadMs: primer.leadMs });
+    return primer;
+  } catch (err) {
+    failed('decision primer', err);
+    return undefined;
+  }
 }

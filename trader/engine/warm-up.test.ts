@@ -1,40 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { instrumentFor } from '../config/instruments';
 import { ProfileSchema, type Profile } from '../config/profile';
-import { NseCalendar } from '../domain/calendar';
-import { MarketSimulator } from '../market-data/simulator/generator';
-import { DEFAULT_SIM_SYMBOLS } from '../market-data/simulator/symbols';
-import { nullLogger } from '../observability/log';
-import { MemoryJournalStore } from '../persistence/memory-journal-store';
-import { SimulatedClock } from './clock';
-import { buildRuntime } from './runtime';
-import { TickPump } from './tick-pump';
+import { paperDayJournal } from './test-support';
 import { warmUpDue, warmUpEngine } from './warm-up';
 
 const PROFILE: Profile = ProfileSchema.parse({ tfl: { trailing: { mode: 'atr' } } });
-
-/** A paper day on the simulator, in process: the day's journal, as written. */
-async function paperDay(date: string, seed: number): Promise<unknown[]> {
-  const calendar = new NseCalendar();
-  const session = calendar.sessionOn(date);
-  if (session === null) throw new Error(`${date}: no session`);
-  const instruments = DEFAULT_SIM_SYMBOLS.map((s) => instrumentFor(s.symbol));
-  const store = new MemoryJournalStore();
-  const rt = buildRuntime({ profile: PROFILE, instruments, calendar, journalStore: store, clock: new SimulatedClock(session.openMs), mode: 'paper', bias: 'off', log: nullLogger });
-  const pump = new TickPump(rt.target, rt.orders);
-  rt.engine.startSession(session, rt.bias);
-  const ticks: [number, number, number, number | undefined, number | undefined, number | undefined][] = [];
-  new MarketSimulator({ seed, date, symbols: DEFAULT_SIM_SYMBOLS, calendar, tickRateScale: 0.05 }).forEachTick((...t) => ticks.push(t));
-  for (const [s, t, px, vol, bid, ask] of ticks) {
-    const k = rt.gate.accept(instruments[s]?.symbol ?? '', instruments[s]?.exchange ?? '', t, px, vol, bid, ask);
-    if (k >= 0) pump.push(k, t, px, vol ?? 0, bid ?? 0, ask ?? 0);
-    if (pump.queued > 0 || rt.orders.inFlight > 0) await pump.idle();
-  }
-  await pump.idle();
-  await rt.engine.endSession();
-  await rt.journal.flush();
-  return (await store.readAll()).map((e) => JSON.parse(JSON.stringify(e)) as unknown);
-}
 
 describe('warmUpEngine', () => {
   it('runs whole simulated sessions through the engine: entries, exits, stop moves', async () => {
@@ -68,10 +37,10 @@ describe('warmUpEngine', () => {
   });
 
   it('leaves nothing behind: a paper day journals the same events with or without a warm-up before it', async () => {
-    const before = await paperDay('2025-02-10', 42);
+    const before = await paperDayJournal(PROFILE, '2025-02-10', 42);
     expect(before.length).toBeGreaterThan(50);
     await warmUpEngine({ profile: PROFILE, budgetMs: 0 });
-    const after = await paperDay('2025-02-10', 42);
+    const after = await paperDayJournal(PROFILE, '2025-02-10', 42);
     expect(after).toEqual(before);
   });
 });

@@ -1,14 +1,7 @@
 import type { Profile } from '../config/profile';
-import { instrumentFor } from '../config/instruments';
 import { NseCalendar, type TradingSession } from '../domain/calendar';
 import type { Bias } from '../domain/intent';
-import { MarketSimulator } from '../market-data/simulator/generator';
-import { DEFAULT_SIM_SYMBOLS } from '../market-data/simulator/symbols';
-import { nullLogger } from '../observability/log';
-import { MemoryJournalStore } from '../persistence/memory-journal-store';
-import { SimulatedClock } from './clock';
-import { buildRuntime } from './runtime';
-import { TickPump } from './tick-pump';
+import { regularSessionsFrom, ScratchSession, simulatedTape, type Tape } from './scratch';
 
 /**
  * JIT warm-up before the open. A decision (a bar close that enters, a stop that moves) runs a
@@ -53,30 +46,14 @@ export function warmUpDue(profile: Pick<Profile, 'warmUpMs'>, wallNowMs: number,
 const WARM_UP_BAR_MINUTES = 3;
 /** Simulated days whose ticks are replayed (shifted onto other dates). */
 const SOURCE_DATES = ['2025-03-03', '2025-03-04', '2025-03-05', '2025-03-06'];
-/** A twentieth of the simulator's tick rate: bars and decisions still form, at far less cost. */
-const TICK_RATE_SCALE = 0.05;
 const BIASES: readonly ('off' | Bias)[] = ['off', 'LONGS_ONLY', 'SHORTS_ONLY'];
-
-interface SourceDay {
-  readonly session: TradingSession;
-  readonly n: number;
-  readonly sym: Int32Array;
-  readonly t: Float64Array;
-  readonly px: Float64Array;
-  readonly vol: Float64Array;
-  readonly bid: Float64Array;
-  readonly ask: Float64Array;
-}
 
 export async function warmUpEngine(o: WarmUpOptions): Promise<WarmUpReport> {
   const now = o.now ?? (() => performance.now());
   const t0 = now();
   const calendar = new NseCalendar();
   const profile: Profile = { ...o.profile, tfl: { ...o.profile.tfl, timeframeMinutes: Math.min(o.profile.tfl.timeframeMinutes, WARM_UP_BAR_MINUTES) } };
-  const instruments = DEFAULT_SIM_SYMBOLS.map((s) => instrumentFor(s.symbol));
-  const names = instruments.map((i) => i.symbol);
-  const exchanges = instruments.map((i) => i.exchange);
-  const sources: SourceDay[] = [];
+  const tapes: Tape[] = [];
   const targets = regularSessionsFrom(calendar, '2025-01-01', 240);
   let sessions = 0;
   let ticks = 0;
@@ -84,69 +61,21 @@ export async function warmUpEngine(o: WarmUpOptions): Promise<WarmUpReport> {
   let trades = 0;
   let elapsed: number;
   do {
-    const source = sources[sessions % SOURCE_DATES.length] ?? simulate(calendar, SOURCE_DATES[sessions % SOURCE_DATES.length] ?? '', sessions);
-    if (sources.length < SOURCE_DATES.length) sources.push(source);
+    const k = sessions % SOURCE_DATES.length;
+    const tape = tapes[k] ?? simulatedTape(calendar, SOURCE_DATES[k] ?? '', 1_000 + k);
+    tapes[k] = tape;
     const session = targets[sessions % targets.length];
     if (session === undefined) throw new Error('warm-up: no target session');
-    const clock = new SimulatedClock(session.openMs);
-    const rt = buildRuntime({ profile, instruments, calendar, journalStore: new MemoryJournalStore(), clock, mode: 'paper', bias: BIASES[sessions % BIASES.length] ?? 'off', log: nullLogger });
-    const pump = new TickPump(rt.target, rt.orders);
-    rt.engine.startSession(session, rt.bias);
-    const shift = session.openMs - source.session.openMs;
-    const { sym, t, px, vol, bid, ask } = source;
-    for (let i = 0; i < source.n; i++) {
-      const s = sym[i] ?? 0;
-      const k = rt.gate.accept(names[s] ?? '', exchanges[s] ?? '', (t[i] ?? 0) + shift, px[i] ?? 0, vol[i], bid[i], ask[i]);
-      if (k >= 0) pump.push(k, (t[i] ?? 0) + shift, px[i] ?? 0, vol[i] ?? 0, bid[i] ?? 0, ask[i] ?? 0);
-      if (pump.queued > 0 || rt.orders.inFlight > 0) await pump.idle();
-    }
-    await pump.idle();
-    const summary = await rt.engine.endSession();
+    const scratch = new ScratchSession(profile, session, tape, BIASES[sessions % BIASES.length] ?? 'off');
+    await scratch.feed(tape, 0, tape.n);
+    const summary = await scratch.rt.engine.endSession();
     sessions++;
-    ticks += source.n;
-    decisions += rt.engine.intentsHandled;
+    ticks += tape.n;
+    decisions += scratch.rt.engine.intentsHandled;
     trades += summary.trades.length;
     elapsed = now() - t0;
     // The sessions settle through promises only: let timers (lease renewal, heartbeat) run between them.
     await new Promise<void>((resolve) => setImmediate(resolve));
   } while (elapsed < o.budgetMs);
   return { sessions, ticks, decisions, trades, ms: elapsed };
-}
-
-function simulate(calendar: NseCalendar, date: string, seed: number): SourceDay {
-  const simulator = new MarketSimulator({ seed: 1_000 + seed, date, symbols: DEFAULT_SIM_SYMBOLS, calendar, tickRateScale: TICK_RATE_SCALE });
-  const sym: number[] = [];
-  const t: number[] = [];
-  const px: number[] = [];
-  const vol: number[] = [];
-  const bid: number[] = [];
-  const ask: number[] = [];
-  simulator.forEachTick((s, time, price, volume, b, a) => {
-    sym.push(s);
-    t.push(time);
-    px.push(price);
-    vol.push(volume ?? 0);
-    bid.push(b ?? 0);
-    ask.push(a ?? 0);
-  });
-  return {
-    session: simulator.session,
-    n: sym.length,
-    sym: Int32Array.from(sym),
-    t: Float64Array.from(t),
-    px: Float64Array.from(px),
-    vol: Float64Array.from(vol),
-    bid: Float64Array.from(bid),
-    ask: Float64Array.from(ask),
-  };
-}
-
-/** Regular sessions (09:15–15:30, no special sessions) from `from` on, `n` of them. */
-function regularSessionsFrom(calendar: NseCalendar, from: string, n: number): TradingSession[] {
-  const out: TradingSession[] = [];
-  for (let ms = Date.parse(`${from}T00:00:00Z`); out.length < n; ms += 86_400_000) {
-    const s = calendar.sessionOn(new Date(ms).toISOString().slice(0, 10));
-    if (s !== null) out.push(s);
-  }
-  return out;
 }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ProfileSchema, type Profile } from '../config/profile';
+import { NseCalendar } from '../domain/calendar';
+import { nullLogger, type Logger } from '../observability/log';
+import type { PrimerPort } from './engine';
+import { DecisionPrimer, primesPerDay } from './primer';
+import { paperDayJournal } from './test-support';
+
+const PROFILE: Profile = ProfileSchema.parse({ tfl: { trailing: { mode: 'atr' } } });
+const DATE = '2025-02-10';
+const SEED = 42;
+// At a twentieth of the simulator's tick rate a tick comes every second or so: a 30 s lead
+// window before each boundary always holds some.
+const LEAD_MS = 30_000;
+
+describe('engine + primer', () => {
+  // 30 s: every window holds ticks. 300 ms: many windows hold none, and the tick that crosses
+  // such a boundary must not prime (the prime would delay the decision it is for).
+  it.each([LEAD_MS, 300])('primes once per boundary, inside the %i ms lead window, never on the tick that crosses it', async (leadMs) => {
+    const session = new NseCalendar().sessionOn(DATE);
+    if (session === null) throw new Error('no session');
+    const squareOffMs = session.openMs + 6 * 3_600_000; // 15:15 IST
+    const ticks: number[] = [];
+    const primedAt: number[] = [];
+    const primer: PrimerPort = {
+      leadMs,
+      prime: () => {
+        primedAt.push(ticks.at(-1) ?? 0);
+        return true;
+      },
+    };
+    await paperDayJournal(PROFILE, DATE, SEED, { primer, onTick: (t) => ticks.push(t) });
+    // The boundaries before the square-off: every 15-minute bar end, then the square-off itself.
+    const boundaries: number[] = [];
+    for (let b = session.openMs + 15 * 60_000; b < squareOffMs; b += 15 * 60_000) boundaries.push(b);
+    boundaries.push(squareOffMs);
+    const inWindow = (t: number, b: number): boolean => t >= b - leadMs && t < b;
+    const forBoundary = primedAt.map((t) => boundaries.find((b) => inWindow(t, b)));
+    expect(forBoundary.every((b) => b !== undefined)).toBe(true); // each inside a window, before its boundary
+    expect(new Set(forBoundary).size).toBe(primedAt.length); // at most once per boundary
+    // ... and for every boundary with a tick in its window.
+    const expected = boundaries.filter((b) => ticks.some((t) => inWindow(t, b))).length;
+    expect(primedAt.length).toBe(expected);
+    if (leadMs === LEAD_MS) expect(expected).toBe(boundaries.length);
+    else expect(expected).toBeLessThan(boundaries.length);
+  });
+
+  it('changes nothing in the trading day: the journal is the same with a real primer as without one', async () => {
+    const without = await paperDayJournal(PROFILE, DATE, SEED);
+    const primer = await DecisionPrimer.prepare(PROFILE, primesPerDay(PROFILE), LEAD_MS);
+    const withPrimer = await paperDayJournal(PROFILE, DATE, SEED, { primer });
+    expect(primer.primed).toBeGreaterThan(20);
+    expect(primer.entriesDecided).toBe(primer.primed); // every prime ran an entry decision
+    expect(withPrimer).toEqual(without);
+  });
+
+  it('a primer that throws is switched off for the day, with a warning, and the day trades the same', async () => {
+    const warnings: string[] = [];
+    const log: Logger = { ...nullLogger, warn: (msg) => warnings.push(msg), child: () => log };
+    let calls = 0;
+    const broken: PrimerPort = {
+      leadMs: LEAD_MS,
+      prime: () => {
+        calls++;
+        throw new Error('scratch runtime broke');
+      },
+    };
+    const without = await paperDayJournal(PROFILE, DATE, SEED);
+    const withBroken = await paperDayJournal(PROFILE, DATE, SEED, { primer: broken, log });
+    expect(calls).toBe(1);
+    expect(warnings).toEqual(['decision primer failed: priming off for the day']);
+    expect(withBroken).toEqual(without);
+  });
+});
+
+describe('DecisionPrimer', () => {
+  it('prepares the entries it was asked for, each used once', async () => {
+    const primer = await DecisionPrimer.prepare(PROFILE, 3, 200);
+    expect(primer.leadMs).toBe(200);
+    expect(primer.remaining).toBe(3);
+    expect([primer.prime(), primer.prime(), primer.prime(), primer.prime()]).toEqual([true, true, true, false]);
+    expect(primer.primed).toBe(3);
+    expect(primer.entriesDecided).toBe(3);
+    expect(primer.remaining).toBe(0);
+  });
+
+  it('sizes a day by the profile timeframe and refuses a bad count', async () => {
+    expect(primesPerDay(PROFILE)).toBe(26); // 25 bars of 15 minutes, plus the square-off
+    expect(primesPerDay(ProfileSchema.parse({ tfl: { timeframeMinutes: 5 } }))).toBe(76);
+    await expect(DecisionPrimer.prepare(PROFILE, -1, 200)).rejects.toThrow(/count must be a non-negative integer/);
+  });
+});
