@@ -339,7 +339,8 @@ export class Engine {
     this.primeAtMs = Number.POSITIVE_INFINITY;
     this.primedForMs = this.nextBoundaryMs;
     const primer = this.deps.primer;
-    if (primer === undefined || timeMs >= this.nextBoundaryMs || this.squaredOff || this.haltReason !== null || this.primerFailed) return;
+    // Also after a halt or the square-off: entries are still decided then (and denied).
+    if (primer === undefined || timeMs >= this.nextBoundaryMs || this.primerFailed) return;
     try {
       primer.prime();
     } catch (err) {

@@ -19,7 +19,6 @@ describe('engine + primer', () => {
   it.each([LEAD_MS, 300])('primes once per boundary, inside the %i ms lead window, never on the tick that crosses it', async (leadMs) => {
     const session = new NseCalendar().sessionOn(DATE);
     if (session === null) throw new Error('no session');
-    const squareOffMs = session.openMs + 6 * 3_600_000; // 15:15 IST
     const ticks: number[] = [];
     const primedAt: number[] = [];
     const primer: PrimerPort = {
@@ -30,10 +29,10 @@ describe('engine + primer', () => {
       },
     };
     await paperDayJournal(PROFILE, DATE, SEED, { primer, onTick: (t) => ticks.push(t) });
-    // The boundaries before the square-off: every 15-minute bar end, then the square-off itself.
+    // Every 15-minute bar end up to the close (the square-off at 15:15 is one of them): entries
+    // are decided, and denied, after the square-off too.
     const boundaries: number[] = [];
-    for (let b = session.openMs + 15 * 60_000; b < squareOffMs; b += 15 * 60_000) boundaries.push(b);
-    boundaries.push(squareOffMs);
+    for (let b = session.openMs + 15 * 60_000; b <= session.closeMs; b += 15 * 60_000) boundaries.push(b);
     const inWindow = (t: number, b: number): boolean => t >= b - leadMs && t < b;
     const forBoundary = primedAt.map((t) => boundaries.find((b) => inWindow(t, b)));
     expect(forBoundary.every((b) => b !== undefined)).toBe(true); // each inside a window, before its boundary
@@ -50,7 +49,9 @@ describe('engine + primer', () => {
     const primer = await DecisionPrimer.prepare(PROFILE, primesPerDay(PROFILE), LEAD_MS);
     const withPrimer = await paperDayJournal(PROFILE, DATE, SEED, { primer });
     expect(primer.primed).toBeGreaterThan(20);
-    expect(primer.entriesDecided).toBe(primer.primed); // every prime ran an entry decision
+    // Every prime ran two entry decisions, one of them denied.
+    expect(primer.entriesDecided).toBe(2 * primer.primed);
+    expect(primer.denialsDecided).toBe(primer.primed);
     expect(withPrimer).toEqual(without);
   });
 
@@ -80,7 +81,8 @@ describe('DecisionPrimer', () => {
     expect(primer.remaining).toBe(3);
     expect([primer.prime(), primer.prime(), primer.prime(), primer.prime()]).toEqual([true, true, true, false]);
     expect(primer.primed).toBe(3);
-    expect(primer.entriesDecided).toBe(3);
+    expect(primer.entriesDecided).toBe(6);
+    expect(primer.denialsDecided).toBe(3);
     expect(primer.remaining).toBe(0);
   });
 

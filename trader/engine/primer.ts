@@ -12,52 +12,40 @@ import { ScratchSession, simulatedTape, type Tape } from './scratch';
  * `prime()`, which runs one real entry decision in a scratch runtime (scratch.ts): the same code,
  * on throw-away state, nothing of it reaching the trading runtime, a store or a broker.
  *
- * Each scratch session is set up in `prepare` one tick before a bar close on which it enters, so
- * a prime costs one decision (tens of microseconds, cold) and no setup. A session is used once;
+ * Each scratch session is set up in `prepare` one tick before a bar close on which it decides an
+ * entry, so a prime costs two decisions (one entry approved and sent to the order manager, one
+ * denied by the risk gate: tens of microseconds each, cold) and no setup. A session is used once;
  * `prepare` makes enough for a day's boundaries. The `trade` command prepares them before the
  * open and passes the primer to the engine; backtests and paper sessions do not prime.
  */
 export class DecisionPrimer implements PrimerPort {
-  private readonly ready: { scratch: ScratchSession; tape: Tape; i: number }[];
   private used = 0;
   private entries = 0;
+  private denials = 0;
 
   private constructor(
     readonly leadMs: number,
-    ready: { scratch: ScratchSession; tape: Tape; i: number }[],
-  ) {
-    this.ready = ready;
-  }
+    /** Each one tick before a bar close whose entry the risk gate approves (order work follows). */
+    private readonly approved: Prepared[],
+    /** Each one tick before a bar close whose entries the risk gate denies (journalled, strategy told). */
+    private readonly denied: Prepared[],
+  ) {}
 
   /**
-   * Scratch sessions positioned before `count` entry decisions, from simulated days under the
-   * profile's own parameters (so the prime takes the same branches as the day's entries will).
+   * Scratch sessions positioned before `count` approved and `count` denied entry decisions,
+   * from simulated days under the profile's own parameters (so the primes take the branches the
+   * day's entries will); the denials come from the same profile allowed one trade a day.
    */
   static async prepare(profile: Profile, count: number, leadMs: number): Promise<DecisionPrimer> {
     if (!Number.isInteger(count) || count < 0) throw new Error(`primer: count must be a non-negative integer, got ${count}`);
-    const calendar = new NseCalendar();
-    const ready: { scratch: ScratchSession; tape: Tape; i: number }[] = [];
-    // Source days until there are `count` bar-close entries to stand before (about 5 a day; bounded).
-    for (let day = 0; ready.length < count && day < 4 * count + 8; day++) {
-      const date = SOURCE_DATES[day % SOURCE_DATES.length] ?? '';
-      const tape = simulatedTape(calendar, date, 7_000 + day);
-      const entries: number[] = [];
-      const probe = new ScratchSession(profile, tape.session, tape, 'off');
-      await probe.feed(tape, 0, tape.n, (i) => entries.push(i));
-      await probe.rt.engine.endSession();
-      for (const i of entries) {
-        if (ready.length >= count) break;
-        const scratch = new ScratchSession(profile, tape.session, tape, 'off');
-        await scratch.feed(tape, 0, i);
-        ready.push({ scratch, tape, i });
-      }
-    }
-    return new DecisionPrimer(leadMs, ready);
+    const approved = await positions(profile, count, true);
+    const denied = await positions({ ...profile, risk: { ...profile.risk, maxTradesPerDay: 1 } }, count, false);
+    return new DecisionPrimer(leadMs, approved, denied);
   }
 
-  /** Primes left. */
+  /** Boundaries left to prime. */
   get remaining(): number {
-    return this.ready.length;
+    return Math.max(this.approved.length, this.denied.length);
   }
 
   /** Primes run so far. */
@@ -65,22 +53,68 @@ export class DecisionPrimer implements PrimerPort {
     return this.used;
   }
 
-  /** Primes whose scratch session did decide its entry (all of them, unless something is off). */
+  /** Scratch decisions run so far that did emit an entry (two per prime: one approved, one denied). */
   get entriesDecided(): number {
     return this.entries;
   }
 
-  /** Runs one prepared entry decision; false when none is left. Its order work settles on its own. */
+  /** Denial primes run so far that did end in a risk denial. */
+  get denialsDecided(): number {
+    return this.denials;
+  }
+
+  /** Runs one approved and one denied entry decision; false when none is left. Their order work settles on its own. */
   prime(): boolean {
-    const next = this.ready.pop();
-    if (next === undefined) return false;
+    const a = this.approved.pop();
+    const d = this.denied.pop();
+    if (a === undefined && d === undefined) return false;
     this.used += 1;
-    const engine = next.scratch.rt.engine;
-    const before = engine.entrySignals;
-    next.scratch.apply(next.tape, next.i);
-    if (engine.entrySignals > before) this.entries += 1;
+    if (a !== undefined) this.run(a);
+    if (d !== undefined && this.run(d)) this.denials += 1;
     return true;
   }
+
+  /** Applies the prepared tick; true when the scratch engine denied an entry on it. */
+  private run(p: Prepared): boolean {
+    const engine = p.scratch.rt.engine;
+    const signals = engine.entrySignals;
+    const denials = engine.denialCount;
+    p.scratch.apply(p.tape, p.i);
+    if (engine.entrySignals > signals) this.entries += 1;
+    return engine.denialCount > denials;
+  }
+}
+
+interface Prepared {
+  readonly scratch: ScratchSession;
+  readonly tape: Tape;
+  readonly i: number;
+}
+
+/** `count` scratch sessions, each one tick before a bar close with an entry the gate approves (or denies). */
+async function positions(profile: Profile, count: number, approved: boolean): Promise<Prepared[]> {
+  const calendar = new NseCalendar();
+  const out: Prepared[] = [];
+  // Source days until there are `count` such bar closes to stand before (several a day; bounded).
+  for (let day = 0; out.length < count && day < 4 * count + 8; day++) {
+    const date = SOURCE_DATES[day % SOURCE_DATES.length] ?? '';
+    const tape = simulatedTape(calendar, date, 7_000 + day);
+    const at: number[] = [];
+    const probe = new ScratchSession(profile, tape.session, tape, 'off');
+    await probe.feed(tape, 0, tape.n, (i, ok) => {
+      if (ok === approved) at.push(i);
+    });
+    await probe.rt.engine.endSession();
+    for (const i of at) {
+      if (out.length >= count) break;
+      const scratch = new ScratchSession(profile, tape.session, tape, 'off');
+      await scratch.feed(tape, 0, i);
+      out.push({ scratch, tape, i });
+    }
+    // Preparing takes tens of milliseconds: let timers (lease renewal, heartbeat) run.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return out;
 }
 
 /** Simulated days the primes are taken from (regular sessions). */

@@ -91,12 +91,16 @@ export class ScratchSession {
     return this.pump.queued > 0 || this.rt.orders.inFlight > 0;
   }
 
-  /** Applies ticks [from, to), letting order work settle after each tick that started some. `onEntry(i)`: tick i decided an entry at a bar close. */
-  async feed(tape: Tape, from: number, to: number, onEntry?: (i: number) => void): Promise<void> {
+  /**
+   * Applies ticks [from, to), letting order work settle after each tick that started some.
+   * `onEntry(i, approved)`: tick i closed a bar with entry signals, and the risk gate approved
+   * one (order work follows) or denied them all.
+   */
+  async feed(tape: Tape, from: number, to: number, onEntry?: (i: number, approved: boolean) => void): Promise<void> {
     for (let i = from; i < to; i++) {
       const signals = this.rt.engine.entrySignals;
       const busy = this.apply(tape, i);
-      if (onEntry !== undefined && this.rt.engine.entrySignals > signals && this.pump.queued > 0) onEntry(i);
+      if (onEntry !== undefined && this.rt.engine.entrySignals > signals) onEntry(i, this.pump.queued > 0);
       if (busy) await this.pump.idle();
     }
     await this.pump.idle();

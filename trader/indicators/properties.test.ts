@@ -204,10 +204,12 @@ describe('oscillators and volatility (RSI, ATR, Bollinger)', () => {
           expect(near(bb.middle, mean, 1e-9)).toBe(true);
           // Variance from running sums around an anchor (a price from the last two windows) is
           // exact to a few ulps of D², D = the spread of those prices; a sample-σ (N − 1) slip or
-          // a drifting sum would be far outside this bound.
+          // a drifting sum would be far outside this bound. When D is itself a few ulps of the
+          // prices, the naive reference is no better than (ulp of the price)², hence that term.
           const recent = xs.slice(Math.max(0, i + 1 - 2 * period - 1), i + 1);
           const spread = Math.max(...recent) - Math.min(...recent);
-          expect(Math.abs(bb.stdDev ** 2 - sd ** 2)).toBeLessThanOrEqual(1e-12 * spread * spread + 1e-300);
+          const ulpFloor = 16 * (Number.EPSILON * Math.max(...recent.map(Math.abs))) ** 2;
+          expect(Math.abs(bb.stdDev ** 2 - sd ** 2)).toBeLessThanOrEqual(1e-12 * spread * spread + ulpFloor);
         });
       }),
     );
