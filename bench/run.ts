@@ -15,9 +15,9 @@ import { runBacktest } from '../trader/engine/backtest';
 import { buildRuntime } from '../trader/engine/runtime';
 import { TickPump } from '../trader/engine/tick-pump';
 import { DecisionPrimer, primesPerDay } from '../trader/engine/primer';
+import { simulatedTape, type Tape } from '../trader/engine/scratch';
 import { warmUpEngine } from '../trader/engine/warm-up';
 import { OpenAlgoDecoder } from '../trader/market-data/openalgo-ws';
-import { MarketSimulator } from '../trader/market-data/simulator/generator';
 import { DEFAULT_SIM_SYMBOLS } from '../trader/market-data/simulator/symbols';
 import { nullLogger } from '../trader/observability/log';
 import { MemoryJournalStore } from '../trader/persistence/memory-journal-store';
@@ -38,33 +38,10 @@ const here = benchDirAt > 0 ? (process.argv[benchDirAt + 1] ?? import.meta.dirna
 /** The pipeline profile: TFL with ATR trailing, so an indicator updates on every bar. */
 const PROFILE: Profile = ProfileSchema.parse({ tfl: { trailing: { mode: 'atr' } } });
 
-interface DayTicks {
-  readonly date: string;
-  readonly n: number;
-  readonly sym: Int32Array;
-  readonly t: Float64Array;
-  readonly px: Float64Array;
-  readonly vol: Float64Array;
-  readonly bid: Float64Array;
-  readonly ask: Float64Array;
-}
-
-function simulatedDay(date: string, seed: number): DayTicks {
-  const sim = new MarketSimulator({ seed, date, symbols: DEFAULT_SIM_SYMBOLS });
-  const cap = 400_000;
-  const d = { sym: new Int32Array(cap), t: new Float64Array(cap), px: new Float64Array(cap), vol: new Float64Array(cap), bid: new Float64Array(cap), ask: new Float64Array(cap) };
-  let n = 0;
-  sim.forEachTick((s, t, price, volume, bid, ask) => {
-    d.sym[n] = s;
-    d.t[n] = t;
-    d.px[n] = price;
-    d.vol[n] = volume ?? 0;
-    d.bid[n] = bid ?? 0;
-    d.ask[n] = ask ?? 0;
-    n++;
-  });
-  return { date, n, ...d };
-}
+/** A simulated day at the simulator's full tick rate (7 symbols). */
+type DayTicks = Tape;
+const simCalendar = new NseCalendar();
+const simulatedDay = (date: string, seed: number): DayTicks => simulatedTape(simCalendar, date, seed, 1);
 
 function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date: string, msgs: readonly string[]) => Promise<number>; latency: (day: DayTicks) => Promise<LatencySample> } {
   const calendar = new NseCalendar();
@@ -79,8 +56,7 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
   return {
     async run(day) {
       const { rt, pump } = make();
-      const session = calendar.sessionOn(day.date);
-      if (session === null) throw new Error('no session');
+      const session = day.session;
       rt.engine.startSession(session, null);
       const { sym, t, px, vol, bid, ask, n } = day;
       const t0 = performance.now();
@@ -118,8 +94,7 @@ function newEngine(): { run: (day: DayTicks) => Promise<number>; runJson: (date:
       // As the `trade` command runs a day: primes prepared before the open, run before each bar boundary.
       const primer = noPrimer ? undefined : await DecisionPrimer.prepare(PROFILE, primesPerDay(PROFILE), PROFILE.primeLeadMs);
       const { rt, pump } = make(primer);
-      const session = calendar.sessionOn(day.date);
-      if (session === null) throw new Error('no session');
+      const session = day.session;
       rt.engine.startSession(session, null);
       const m: LatencyRun = { rt, pump, names, exchanges, day, all: new Float64Array(day.n), decision: [], atBarClose: [], intraBar: [] };
       // The ticks run in a plain function between awaits: a loop inside this async function would
@@ -179,7 +154,7 @@ function thinned(day: DayTicks, every: number): DayTicks {
   const keep = (i: number): boolean => i % every === 0;
   const pick = <A extends Float64Array | Int32Array>(xs: A): A => xs.filter((_, i) => i < day.n && keep(i)) as A;
   const sym = pick(day.sym);
-  return { date: day.date, n: sym.length, sym, t: pick(day.t), px: pick(day.px), vol: pick(day.vol), bid: pick(day.bid), ask: pick(day.ask) };
+  return { session: day.session, n: sym.length, sym, t: pick(day.t), px: pick(day.px), vol: pick(day.vol), bid: pick(day.bid), ask: pick(day.ask) };
 }
 
 interface LatencySample {
@@ -297,9 +272,9 @@ async function main(): Promise<void> {
     }
     msgs.push(JSON.stringify({ type: 'market_data', symbol: spec.symbol, exchange: spec.exchange, mode: 2, broker: 'fyers', data }));
   }
-  await eng.runJson(jsonDay.date, msgs);
+  await eng.runJson(jsonDay.session.date, msgs);
   let jsonMs = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < (quick ? 1 : 3); r++) jsonMs = Math.min(jsonMs, await eng.runJson(jsonDay.date, msgs));
+  for (let r = 0; r < (quick ? 1 : 3); r++) jsonMs = Math.min(jsonMs, await eng.runJson(jsonDay.session.date, msgs));
   results.pipelineJsonTicksPerSec = Math.round(msgs.length / (jsonMs / 1000));
   log(`pipeline with JSON decoding: ${(msgs.length / (jsonMs / 1000) / 1e3).toFixed(0)} k ticks/s`);
 

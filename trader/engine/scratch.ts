@@ -37,8 +37,9 @@ const INSTRUMENTS = DEFAULT_SIM_SYMBOLS.map((s) => instrumentFor(s.symbol));
 const NAMES = INSTRUMENTS.map((i) => i.symbol);
 const EXCHANGES = INSTRUMENTS.map((i) => i.exchange);
 
-export function simulatedTape(calendar: NseCalendar, date: string, seed: number): Tape {
-  const simulator = new MarketSimulator({ seed, date, symbols: DEFAULT_SIM_SYMBOLS, calendar, tickRateScale: TICK_RATE_SCALE });
+/** The simulator's session for `date` and `seed` (a twentieth of its tick rate unless told; the benchmarks use all of it). */
+export function simulatedTape(calendar: NseCalendar, date: string, seed: number, tickRateScale = TICK_RATE_SCALE): Tape {
+  const simulator = new MarketSimulator({ seed, date, symbols: DEFAULT_SIM_SYMBOLS, calendar, tickRateScale });
   const sym: number[] = [];
   const t: number[] = [];
   const px: number[] = [];
