@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ProfileSchema, type Profile } from '../config/profile';
 import { NseCalendar } from '../domain/calendar';
+import { instrumentFor } from '../config/instruments';
 import { nullLogger, type Logger } from '../observability/log';
+import { MemoryJournalStore } from '../persistence/memory-journal-store';
+import { SimulatedClock } from './clock';
+import { buildRuntime } from './runtime';
 import type { PrimerPort } from './engine';
 import { DecisionPrimer, primesPerDay } from './primer';
 import { paperDayJournal } from './test-support';
@@ -42,6 +46,34 @@ describe('engine + primer', () => {
     expect(primedAt.length).toBe(expected);
     if (leadMs === LEAD_MS) expect(expected).toBe(boundaries.length);
     else expect(expected).toBeLessThan(boundaries.length);
+  });
+
+  it('does not prime a boundary twice when the boundary is recomputed inside its window (history replay after a restart)', () => {
+    const calendar = new NseCalendar();
+    const session = calendar.sessionOn(DATE);
+    if (session === null) throw new Error('no session');
+    let primes = 0;
+    const primer: PrimerPort = {
+      leadMs: LEAD_MS,
+      prime: () => {
+        primes++;
+        return true;
+      },
+    };
+    const instruments = [instrumentFor('RELIANCE')];
+    const rt = buildRuntime({ profile: PROFILE, instruments, calendar, journalStore: new MemoryJournalStore(), clock: new SimulatedClock(session.openMs), mode: 'paper', bias: 'off', log: nullLogger, primer });
+    rt.engine.startSession(session, null);
+    const boundary = session.openMs + 15 * 60_000;
+    const tick = (t: number): void => void rt.target.onTick(0, t, 1300, 10, 0, 0);
+    tick(session.openMs + 1_000);
+    tick(boundary - LEAD_MS + 1_000); // inside the window: primes
+    expect(primes).toBe(1);
+    rt.engine.replayHistoryBars([], null); // recomputes the boundary (the same one)
+    tick(boundary - 1_000);
+    expect(primes).toBe(1);
+    tick(boundary + 1_000); // crosses it; the next window primes again
+    tick(boundary + 15 * 60_000 - LEAD_MS + 1_000);
+    expect(primes).toBe(2);
   });
 
   it('changes nothing in the trading day: the journal is the same with a real primer as without one', async () => {
