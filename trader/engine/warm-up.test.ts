@@ -54,13 +54,17 @@ describe('warmUpDue', () => {
   });
 });
 
-describe('profile.warmUpMs', () => {
-  it('defaults to 2 s and refuses a negative or fractional budget, naming the field', () => {
+describe('profile.warmUpMs and profile.primeLeadMs', () => {
+  it('default to 2 s and 200 ms and refuse a negative, fractional or oversized value, naming the field', () => {
     expect(PROFILE.warmUpMs).toBe(2_000);
-    for (const bad of [-1, 1.5, 120_000]) {
-      const r = ProfileSchema.safeParse({ warmUpMs: bad });
-      expect(r.success).toBe(false);
-      expect(r.error?.issues[0]?.path).toEqual(['warmUpMs']);
+    expect(PROFILE.primeLeadMs).toBe(200);
+    for (const field of ['warmUpMs', 'primeLeadMs']) {
+      expect(ProfileSchema.safeParse({ [field]: 0 }).success).toBe(true); // 0 turns it off
+      for (const bad of [-1, 1.5, 120_000]) {
+        const r = ProfileSchema.safeParse({ [field]: bad });
+        expect(r.success).toBe(false);
+        expect(r.error?.issues[0]?.path).toEqual([field]);
+      }
     }
   });
 });
