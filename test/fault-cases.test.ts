@@ -106,6 +106,23 @@ describe('reliability.md §4 fault cases', () => {
     expect(r.ledger).toEqual((await ref()).ledger);
   });
 
+  it("case 3: crash after an entry's FILLED state is saved, before its fill is: restart books the fill, places the stop at once and tells the strategy", async () => {
+    // Every kill after an order update (the first dozen): the window lies between an update that
+    // records FILLED and the fill's own write. The restored slot then had no position, and the
+    // stop was not placed until a later restart (found by the out-of-process crash suite).
+    let hitWindow = 0;
+    for (let nth = 1; nth <= 12; nth++) {
+      const r = await tradeDay(ticks, [{ kind: 'call', target: 'store', method: 'updateOrder', nth }]);
+      expect(r.fired, `kill after updateOrder #${nth}`).toHaveLength(1);
+      const recovery = r.recoveries[1]?.reconcile;
+      const stopAtRecovery = r.placementLog.some((p) => p.recovering && /-S\d+$/.test(p.clientOrderId));
+      if (recovery !== undefined && recovery.fillsApplied > 0 && stopAtRecovery) hitWindow++;
+      expectInvariants(r);
+      expect(r.ledger, `kill after updateOrder #${nth}`).toEqual((await ref()).ledger);
+    }
+    expect(hitWindow).toBeGreaterThan(0);
+  }, 60_000);
+
   /** Kills the trader before the first tick at which a position is open and its stop works at the exchange. */
   function killWithOpenPosition(): { beforeTick: (i: number, ex: PaperBroker) => Promise<'kill' | 'go'>; stopAtKill: () => BrokerOrderView | null; posAtKill: () => number } {
     let done = false;

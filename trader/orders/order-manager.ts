@@ -390,8 +390,7 @@ export class OrderManager implements OrderPort {
         if (orphan !== undefined) {
           this.adoptStop(symbol, orphan, nowMs);
           report.adopted++;
-        } else {
-          this.placeStop(symbol);
+        } else if (this.placeStop(symbol)) {
           report.stopsPlaced++;
         }
       }
@@ -498,16 +497,24 @@ export class OrderManager implements OrderPort {
     }
   }
 
-  private placeStop(symbol: number): void {
+  /** Places the protective stop for the position; false when there is no position to protect. */
+  private placeStop(symbol: number): boolean {
     const slot = this.slot(symbol);
     const inst = this.inst(symbol);
     const pos = this.listener.positionQty(symbol);
-    if (pos === 0 || slot.direction === null) return;
+    if (pos === 0) return false;
+    if (slot.direction === null) {
+      // Not expected (every path that opens a position sets it), but a position is never left
+      // without a stop for it: its side follows from the position.
+      this.deps.log.error('position without a direction: protecting it by its sign', { symbol: inst.symbol, qty: pos });
+      slot.direction = pos > 0 ? 'LONG' : 'SHORT';
+    }
     slot.stopSeq += 1;
     const req = this.request(inst, this.clientId(inst.symbol, slot.signalBarMs, `S${slot.stopSeq}`), pos > 0 ? 'SELL' : 'BUY', Math.abs(pos), 'SL-M', 0, slot.stopPaise);
     const t = this.track(symbol, req, 'STOP');
     slot.stop = t;
     this.run(() => this.submit(t));
+    return true;
   }
 
   private async modifyStop(t: TrackedOrder, why: string): Promise<void> {
@@ -642,6 +649,10 @@ export class OrderManager implements OrderPort {
         if (pos !== 0) this.placeExit(symbol, Math.abs(pos), pos > 0 ? 'SELL' : 'BUY', slot.exitReason ?? 'MANUAL');
         return;
       }
+      // An entry fill makes the position, whatever was known before it: after a restart that fell
+      // between the entry's FILLED state and its fill being saved, the restored slot had no
+      // position and so no direction, and the stop below would not have been placed.
+      if (pos !== 0 && slot.direction === null) slot.direction = t.record.request.side === 'BUY' ? 'LONG' : 'SHORT';
       const stop = slot.stop;
       if (stop === null || isTerminal(stop.record.state)) this.placeStop(symbol);
       else if (stop.record.brokerOrderId !== null) this.run(() => this.modifyStop(stop, 'entry size grew'));
