@@ -248,8 +248,12 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
     const fuse = new Fuse(callKill);
     const inner = new MemoryStateStore(table);
     const store = killableStore(opts.wrapStore?.(inner) ?? inner, fuse);
-    const clock = new SimulatedClock(acked >= 0 ? (ticks.t[acked] ?? session.openMs) : session.openMs);
+    // Market time at the restart: the tick the exchange last saw, which this life applies first
+    // unless the last life acknowledged it (as the lockstep simulator resends its last message).
+    const marketNowMs = exchangeSaw.has(next) ? (ticks.t[next] ?? session.openMs) : acked >= 0 ? (ticks.t[acked] ?? session.openMs) : session.openMs;
     const day = await new MemoryStateStore(table).loadDay(PROFILE, DATE);
+    // As `tfl trade` starts it: at the checkpoint's time (recovery moves it to market time).
+    const clock = new SimulatedClock(day.snapshot?.takenAtMs ?? session.openMs);
     const thisLife = life;
     const live = buildLiveRuntime({
       journalStartSeq: Math.max(day.lastJournalSeq, day.snapshot?.journalSeq ?? 0),
@@ -281,7 +285,7 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
       bias: null,
       day,
       history: historyFrom(ticks, () => acked),
-      nowMs: acked >= 0 ? (ticks.t[acked] ?? session.openMs) : session.openMs,
+      nowMs: marketNowMs,
       entryValidityMs: ENTRY_VALIDITY_MS,
       log: nullLogger,
     });

@@ -19,7 +19,7 @@ export interface RecoveryOptions {
   readonly bias: Bias | null;
   readonly day: DayState;
   readonly history: HistorySource;
-  /** Market time now (the last tick the broker has seen us acknowledge, or the wall clock live). */
+  /** Market time now: the first message this life applies (the lockstep simulator resends its last one), or the wall clock live. */
   readonly nowMs: number;
   /** A not-sent entry intent older than this (market time) is abandoned, not sent. */
   readonly entryValidityMs: number;
@@ -48,6 +48,10 @@ export interface RecoveryReport {
  */
 export async function recoverDay(o: RecoveryOptions): Promise<RecoveryReport> {
   const { rt, session, day } = o;
+  // Recovery happens at market time now. The runtime's clock may still show the checkpoint's
+  // time, older than what the last life wrote after it: stamped with it, recovery's writes (a
+  // position's protective state, order updates) would be refused as older than the stored ones.
+  rt.clock.advanceTo(o.nowMs);
   let checkpointAtMs: number | null = null;
   if (day.snapshot !== null) {
     const snap = parseEngineSnapshot(day.snapshot.engine);

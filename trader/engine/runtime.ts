@@ -70,6 +70,8 @@ export interface Runtime {
   readonly bias: Bias | null;
   /** Where the tick pump delivers: advances the clock to the event, then the engine. */
   readonly target: PumpTarget;
+  /** The runtime's clock: what orders, fills and stored records are stamped with. */
+  readonly clock: SimulatedClock;
 }
 
 /**
@@ -151,5 +153,5 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
       engine.onClock(nowMs);
     },
   };
-  return { engine, orders, broker, paper, portfolio, journal, gate, risk: riskGate, riskBook: risk, bias, target };
+  return { engine, orders, broker, paper, portfolio, journal, gate, risk: riskGate, riskBook: risk, bias, target, clock };
 }
