@@ -281,6 +281,44 @@ describe('reliability.md §4 fault cases (trader processes, dynalite, fake OpenA
     }
   });
 
+  it('a trading day that fails after the broker and the feed started closes both, so the process can exit and be restarted', async () => {
+    const fake = await FakeOpenAlgo.start({ apiKey: 'stop-key' });
+    const broker = new OpenAlgoBroker({ config: { apiUrl: fake.apiUrl, wsUrl: fake.wsUrl, apiKey: fake.apiKey, strategy: 'tfl' } });
+    try {
+      // The broker's key is right, the feed's is not: the feed is refused after the broker started.
+      const run = runTradeSession({
+        profile: defaultProfile(),
+        symbols: ['RELIANCE'],
+        date: DATE,
+        store: new MemoryStateStore(),
+        broker,
+        wsUrl: fake.wsUrl,
+        apiKey: 'not-the-key',
+        bias: 'off',
+        owner: 'stopper',
+        leaseTtlMs: 30_000,
+        log: nullLogger,
+        wallNow: () => Date.now(),
+      });
+      const err = await within(
+        run.then(
+          () => null,
+          (e: unknown) => e,
+        ),
+        15_000,
+        'runTradeSession fails',
+      );
+      expect(String(err)).toMatch(/FeedAuthError/);
+      // Nothing of ours is left connected (the broker's order stream was open before the failure).
+      const deadline = Date.now() + 5_000;
+      while (fake.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fake.connectionCount).toBe(0);
+    } finally {
+      await broker.stop();
+      await fake.close();
+    }
+  });
+
   it('case 25: IST hours do not depend on the host time zone (same minute of day and formatting under TZ=America/New_York and UTC)', async () => {
     const instant = Date.UTC(2025, 2, 9, 7, 30, 0); // 2025-03-09: the US switches to DST that day
     const timeTs = join(import.meta.dirname, '..', 'trader', 'domain', 'time.ts');

@@ -159,6 +159,11 @@ export class FakeOpenAlgo {
     return this.subscribers.size;
   }
 
+  /** WebSocket connections open right now (subscribed or not). */
+  get connectionCount(): number {
+    return this.wss.clients.size;
+  }
+
   /** Drop every WebSocket client abruptly (code 1006 at the client). */
   terminateClients(): void {
     for (const ws of this.wss.clients) ws.terminate();

@@ -105,6 +105,10 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
     Math.max(1_000, Math.floor(o.leaseTtlMs / 3)),
   );
   renew.unref();
+  // Stopped on every way out: an open feed or broker stream would keep a failed trader's
+  // process alive instead of letting it exit (and its supervisor restart it).
+  let feed: WsFeed | null = null;
+  let brokerStarted = false;
 
   try {
     const primer = await prepareBeforeOpen(o, session);
@@ -116,6 +120,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
     const instruments = o.symbols.map((s) => instrumentFor(s));
     const day = await store.loadDay(profile.name, o.date);
     broker.restoreLinks(day.orders.flatMap((x) => (x.record.brokerOrderId === null ? [] : [{ clientOrderId: x.record.request.clientOrderId, brokerOrderId: x.record.brokerOrderId }])));
+    brokerStarted = true;
     await broker.start();
     const clock = new SimulatedClock(day.snapshot?.takenAtMs ?? session.openMs);
     const live = buildLiveRuntime({
@@ -155,7 +160,7 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
     // Set from the feed's callbacks (a holder, so the loop below reads the live value).
     const feedState: { failure: Error | null } = { failure: null };
     const failed = (): Error | null => feedState.failure;
-    const feed = new WsFeed({ url: o.wsUrl, apiKey: o.apiKey, instruments, stallTimeoutMs: 0 });
+    feed = new WsFeed({ url: o.wsUrl, apiKey: o.apiKey, instruments, stallTimeoutMs: 0 });
     await feed.start({
       onTick: (symbol, exchange, t, px, vol, bid, ask) => push({ kind: 'tick', symbol, exchange, t, px, ...(vol !== undefined ? { vol } : {}), ...(bid !== undefined ? { bid } : {}), ...(ask !== undefined ? { ask } : {}) }),
       onClock: (t) => push({ kind: 'clock', t }),
@@ -272,12 +277,22 @@ export async function runTradeSession(o: TradeSessionOptions): Promise<TradeSess
       }
     }
     if (!summary.flat) o.alert?.('not flat after the session', `profile ${profile.name} ${o.date}: positions remain; check the broker now`);
-    await feed.stop();
-    await broker.stop();
     await rt.journal.flush();
     return { summary, recovery };
   } finally {
     clearInterval(renew);
+    const stops: [string, (() => Promise<void>) | null][] = [
+      ['feed', feed === null ? null : () => (feed as WsFeed).stop()],
+      ['broker', brokerStarted ? () => broker.stop() : null],
+    ];
+    for (const [what, stop] of stops) {
+      if (stop === null) continue;
+      try {
+        await stop();
+      } catch (err) {
+        log.warn(`${what} did not stop cleanly`, { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
   }
 }
 
