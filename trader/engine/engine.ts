@@ -373,8 +373,9 @@ export class Engine {
     const flat = this.deps.portfolio.openPositions === 0;
     this.record({ type: 'SESSION_ENDED', timeMs: this.nowMs, flat });
     await this.deps.journal.flush();
+    // The session stays set: a checkpoint taken after the end (the driver settles once more) must
+    // still name its day, or a restart then would find it corrupt and refuse to start.
     const date = this.session?.date ?? '';
-    this.session = null;
     return {
       date,
       trades: [...this.trades],
