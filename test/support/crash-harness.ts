@@ -334,8 +334,13 @@ export async function tradeDay(ticks: Ticks, kills: readonly Kill[], opts: DayOp
       await live.rt.engine.endSession();
       await live.driver.settle();
     };
-    if (opts.tolerateSettleErrors === true) await end().catch((err: unknown) => void settleErrors.push(err));
-    else await end();
+    const ending = opts.tolerateSettleErrors === true ? end().catch((err: unknown) => void settleErrors.push(err)) : end();
+    // A kill can land in the day's end too (its last checkpoint): the next life restarts after the close.
+    if ((await Promise.race([ending.then(() => 'ok' as const), fuse.blown.then(() => 'dead' as const)])) === 'dead') {
+      if (callKill !== null) fired.push(callKills.shift() ?? callKill);
+      await down();
+      continue;
+    }
     break;
   }
   const final = await new MemoryStateStore(table).loadDay(PROFILE, DATE);
