@@ -178,7 +178,7 @@ export class Engine {
   private nextBoundaryMs = Number.POSITIVE_INFINITY;
   /** Some timeframe has no open bucket: the next tick opens one, then the boundary is refreshed. */
   private boundaryIncomplete = true;
-  /** When the primer runs for the coming boundary (+Infinity: no primer, primed already, or none left). */
+  /** When the primer runs for the coming boundary (+Infinity: no primer, or this boundary is primed already). */
   private primeAtMs = Number.POSITIVE_INFINITY;
   /** The boundary the primer last ran for (it runs once per boundary). */
   private primedForMs = Number.NaN;

@@ -9,8 +9,8 @@ import { ScratchSession, simulatedTape, type Tape } from './scratch';
  * strategy, risk gate, order manager, paper or live broker port, journal) fall out of the
  * caches: a cold entry took 2–3× as long as a warm one (docs/performance.md). Shortly before each
  * boundary (`leadMs`, on the first tick or clock event inside that window) the engine calls
- * `prime()`, which runs one real entry decision in a scratch runtime (scratch.ts): the same code,
- * on throw-away state, nothing of it reaching the trading runtime, a store or a broker.
+ * `prime()`, which runs real entry decisions in scratch runtimes (scratch.ts): the same code, on
+ * throw-away state, nothing of it reaching the trading runtime, a store or a broker.
  *
  * Each scratch session is set up in `prepare` one tick before a bar close on which it decides an
  * entry, so a prime costs two decisions (one entry approved and sent to the order manager, one
